@@ -1,0 +1,245 @@
+"""Candidate slots of each occurrence, with cost vectors, pruned without losing optimality.
+
+For one occurrence (a series in a week) every grid slot where enough members can attend is a
+candidate; its cost vector holds each member's d² (or miss cost when left out, zero when
+away). Most candidates are interchangeable, so we keep, per distinct cost vector, only as
+many slots as other meetings could ever block, and drop cost vectors that enough strictly
+better slots dominate. That keeps exactness (a blocked dominated choice can always be
+swapped for a free better one) while shrinking problems by one to two orders of magnitude.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scheduling.availability import BoolArray, CostModel
+from scheduling.model import Away, Person, Series
+from scheduling.weeks import SLOT_SECONDS, WeekGrid
+from scheduling.zones import IntArray
+
+
+@dataclass(slots=True)
+class Candidates:
+    """The kept candidate slots of one occurrence."""
+
+    series: Series
+    week: int
+    members: IntArray  # component-person index of each series member
+    slots: IntArray  # [k] UTC start seconds
+    attend: BoolArray  # [k, m] member can attend (else left out)
+    cost: IntArray  # [k, m] minutes²
+    rank: IntArray  # [k] 0 = most comfortable: the tie-break among equal costs
+    local: IntArray  # [k, m] member-local weekday·1440 + start minute (the rhythm signature)
+
+    @property
+    def duration(self) -> int:
+        return self.series.duration
+
+    @property
+    def seconds(self) -> int:
+        return self.series.duration * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """An occurrence with no candidate and why."""
+
+    series: Series
+    week: int
+    blocked_by: tuple[str, ...]
+    reason: str
+
+
+@dataclass(slots=True)
+class Problem:
+    """One connected component: its people, their carried burden and its occurrences."""
+
+    people: tuple[str, ...]
+    base: IntArray  # [n] burden already carried (ledger) in minutes²
+    occs: list[Candidates]
+    conflicts: list[tuple[int, int]]  # occurrence pairs that may overlap in time and share a member
+
+    def burden(self, choice: Sequence[int]) -> IntArray:
+        out = self.base.copy()
+        for o, s in zip(self.occs, choice, strict=True):
+            if s >= 0:
+                out[o.members] += o.cost[s]
+        return out
+
+    def clash(self, a: int, sa: int, b: int, sb: int) -> bool:
+        """Do occurrence a at slot sa and b at sb overlap in time with a shared attendee?"""
+        oa, ob = self.occs[a], self.occs[b]
+        ta, tb = int(oa.slots[sa]), int(ob.slots[sb])
+        if not (ta < tb + ob.seconds and tb < ta + oa.seconds):
+            return False
+        shared_a = oa.members[oa.attend[sa]]
+        shared_b = ob.members[ob.attend[sb]]
+        return bool(np.intersect1d(shared_a, shared_b).size)
+
+
+def _comfort_rank(slots: IntArray, starts: IntArray, ends: IntArray, weekday0: IntArray,
+                  attend: BoolArray, centers: IntArray) -> IntArray:
+    """Rank slots: closest to the middle of everyone's preferred hours, then mid-week, then time."""
+    off = (starts + ends) - centers[None, :]
+    comfort = np.where(attend, off * off, 0).sum(axis=1)
+    order = np.lexsort((slots, np.abs(weekday0 - 2), comfort))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank
+
+
+def occurrence_candidates(
+    model: CostModel,
+    series: Series,
+    week: int,
+    people: Mapping[str, Person],
+    index: Mapping[str, int],
+    busy: Mapping[str, Sequence[tuple[int, int]]],
+) -> Candidates | Blocked:
+    """Every slot of `week` where `series` can meet, or why none exists."""
+    grid = model.grid
+    lo, hi = grid.week_slots(week)
+    slots = grid.slots[lo:hi]
+    members = [people[e] for e in series.members]
+    m = len(members)
+    dur = series.duration
+    can = np.empty((hi - lo, m), dtype=np.bool_)
+    away = np.empty((hi - lo, m), dtype=np.bool_)
+    cost = np.empty((hi - lo, m), dtype=np.int64)
+    starts = np.empty((hi - lo, m), dtype=np.int64)
+    ends = np.empty((hi - lo, m), dtype=np.int64)
+    local = np.empty((hi - lo, m), dtype=np.int64)
+    clash = np.zeros((hi - lo, m), dtype=np.bool_)
+    for j, p in enumerate(members):
+        ok, aw = model.attend(p, dur)
+        prof = model.profile(p, dur)
+        can[:, j] = ok[lo:hi]
+        away[:, j] = aw[lo:hi]
+        cost[:, j] = prof.cost[lo:hi]
+        starts[:, j] = prof.clock.start[lo:hi]
+        ends[:, j] = prof.clock.end[lo:hi]
+        local[:, j] = prof.clock.weekday[lo:hi] * 1440 + prof.clock.start[lo:hi]
+        for b_start, b_end in busy.get(p.email, ()):
+            clash[:, j] |= (slots < b_end) & (b_start < slots + dur * 60)
+    enough = can.sum(axis=1) >= series.quorum
+    feasible = enough & ~(can & clash).any(axis=1)
+    if not feasible.any():
+        return _explain(series, week, grid, members, can, enough)
+    keep = np.flatnonzero(feasible)
+    can, away, cost = can[keep], away[keep], cost[keep]
+    miss = np.asarray([p.miss_cost for p in members], dtype=np.int64)
+    cost = np.where(can, cost, np.where(away, 0, miss[None, :]))
+    centers = np.asarray([p.preferred.start + p.preferred.end for p in members], dtype=np.int64)
+    weekday0 = local[keep, 0] // 1440
+    rank = _comfort_rank(slots[keep], starts[keep], ends[keep], weekday0, can, centers)
+    return Candidates(
+        series=series,
+        week=week,
+        members=np.asarray([index[e] for e in series.members], dtype=np.int64),
+        slots=slots[keep],
+        attend=can,
+        cost=cost,
+        rank=rank,
+        local=local[keep],
+    )
+
+
+def _away_in_week(person: Person, grid: WeekGrid, week: int) -> list[Away]:
+    monday = grid.monday(week)
+    return [a for a in person.away if a.first.toordinal() <= monday.toordinal() + 6
+            and a.last >= monday]
+
+
+def _explain(series: Series, week: int, grid: WeekGrid, members: Sequence[Person],
+             can: BoolArray, enough: BoolArray) -> Blocked:
+    """Name the people whose constraints leave an occurrence without any slot, and why."""
+    m = len(members)
+    alone = [not bool(can[:, j].any()) for j in range(m)]
+
+    def own_reason(p: Person) -> str:
+        periods = _away_in_week(p, grid, week)
+        if periods:
+            return ", ".join(a.label() for a in periods)
+        return (f"no {series.duration}-minute window inside available hours on a workday "
+                f"this week ({p.zone})")
+
+    if series.quorum == m:
+        if any(alone):
+            who = [p for p, a in zip(members, alone, strict=True) if a]
+            return Blocked(series, week, tuple(p.email for p in who),
+                           "; ".join(f"{p.email}: {own_reason(p)}" if len(who) > 1 else own_reason(p)
+                                     for p in who))
+        if not enough.any():
+            zones = ", ".join(f"{p.email} {p.zone}" for p in members)
+            return Blocked(series, week, tuple(p.email for p in members),
+                           f"no time this week when all can attend ({zones})")
+        return Blocked(series, week, tuple(p.email for p in members),
+                       "every common slot overlaps a meeting already fixed")
+    counts = can.sum(axis=1)
+    best = int(counts.max()) if counts.size else 0
+    if best >= series.quorum:
+        return Blocked(series, week, tuple(p.email for p in members),
+                       "every slot with a quorum overlaps a meeting already fixed")
+    at_best = can[counts == best] if counts.size else can
+    absent = [p for j, p in enumerate(members) if not at_best[:, j].any()] if at_best.size else []
+    if not absent:
+        absent = [p for j, p in enumerate(members) if alone[j]] or list(members)
+    notes = [f"{p.email}: {own_reason(p)}" for p in absent if _away_in_week(p, grid, week)]
+    reason = f"quorum {series.quorum} of {m} not reachable: at most {best} can attend at once"
+    if notes:
+        reason += " (" + "; ".join(notes) + ")"
+    return Blocked(series, week, tuple(p.email for p in absent), reason)
+
+
+def potential_conflicts(occs: Sequence[Candidates]) -> list[tuple[int, int]]:
+    """Pairs of occurrences sharing a member whose candidate time spans overlap."""
+    by_person: dict[int, list[int]] = {}
+    for i, o in enumerate(occs):
+        for p in o.members.tolist():
+            by_person.setdefault(p, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for idx in by_person.values():
+        spans = sorted((int(occs[i].slots[0]), int(occs[i].slots[-1]) + occs[i].seconds, i)
+                       for i in idx)
+        for a in range(len(spans)):
+            start_a, end_a, ia = spans[a]
+            for b in range(a + 1, len(spans)):
+                start_b, _, ib = spans[b]
+                if start_b >= end_a:
+                    break
+                pairs.add((min(ia, ib), max(ia, ib)))
+    return sorted(pairs)
+
+
+def blocking_budget(o: Candidates, others: Sequence[Candidates]) -> int:
+    """How many start slots of `o` the other meetings could block at most."""
+    step = SLOT_SECONDS // 60
+    mine = -(-o.duration // step)
+    return sum(mine + -(-k.duration // step) - 1 for k in others)
+
+
+def prune(o: Candidates, budget: int) -> Candidates:
+    """Keep per cost vector the `budget + 1` best-ranked slots; drop vectors that more than
+    `budget` strictly better slots dominate. Exact: some kept slot is always free and no worse."""
+    classes, inverse, sizes = np.unique(o.cost, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    le = (classes[:, None, :] <= classes[None, :, :]).all(axis=2)
+    lt = (classes[:, None, :] < classes[None, :, :]).any(axis=2)
+    dominates = le & lt  # [a, b]: a strictly dominates b
+    dominated_by = (dominates * sizes[:, None]).sum(axis=0)
+    alive = dominated_by <= budget
+    order = np.lexsort((o.rank, inverse))  # by class, then rank
+    keep: list[int] = []
+    taken = np.zeros(len(classes), dtype=np.int64)
+    for i in order.tolist():
+        c = inverse[i]
+        if alive[c] and taken[c] <= budget:
+            keep.append(i)
+            taken[c] += 1
+    k = np.asarray(sorted(keep, key=lambda i: int(o.rank[i])), dtype=np.int64)
+    return Candidates(o.series, o.week, o.members, o.slots[k], o.attend[k], o.cost[k],
+                      np.argsort(np.argsort(o.rank[k], kind="stable"), kind="stable"),
+                      o.local[k])

@@ -1,0 +1,56 @@
+"""The third fairness criterion: as few distinct local start times per series as possible.
+
+After the burdens are settled, an occurrence may move to any other kept slot with the very
+same cost vector and attendance (burdens stay exactly as they are). Per series we then pick,
+greedily, the local start signature (every member's local weekday and time) that the most
+occurrences can share, assign it, and repeat, so a pair gets "Tuesdays 15:00" week after week
+and a globe-spanning circle cycles through a few regular slots.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scheduling.candidates import Problem
+
+
+def settle_rhythm(problem: Problem, choice: list[int]) -> list[int]:
+    choice = list(choice)
+    neighbours: list[list[int]] = [[] for _ in problem.occs]
+    for a, b in problem.conflicts:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    by_series: dict[str, list[int]] = {}
+    for o, occ in enumerate(problem.occs):
+        if choice[o] >= 0:
+            by_series.setdefault(occ.series.id, []).append(o)
+    for sid in sorted(by_series):
+        todo = by_series[sid]
+        options: dict[int, dict[tuple[int, ...], int]] = {}
+        for o in todo:
+            occ = problem.occs[o]
+            cur = choice[o]
+            same = (occ.cost == occ.cost[cur]).all(axis=1) & (occ.attend == occ.attend[cur]).all(axis=1)
+            options[o] = {tuple(occ.local[s].tolist()): s for s in np.flatnonzero(same).tolist()}
+        pending = set(todo)
+        while pending:
+            tally: dict[tuple[int, ...], tuple[int, int]] = {}
+            for o in sorted(pending):
+                for sig, s in options[o].items():
+                    n, r = tally.get(sig, (0, 0))
+                    tally[sig] = (n + 1, r + int(problem.occs[o].rank[s]))
+            if not tally:
+                break
+            sig = min(tally, key=lambda k: (-tally[k][0], tally[k][1], k))
+            placed = []
+            for o in sorted(pending):
+                s = options[o].get(sig)
+                if s is None:
+                    continue
+                if all(choice[k] < 0 or not problem.clash(o, s, k, choice[k]) for k in neighbours[o]):
+                    choice[o] = s
+                placed.append(o)
+            pending.difference_update(placed)
+            if not placed:
+                break
+    return choice

@@ -1,0 +1,90 @@
+"""The `rota` command line (SPEC §4): parse arguments, run one command, map failures to exits.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad input or config. Errors are one clear line each on
+stderr; a traceback only with --debug. Each command lives in service/commands/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import date
+
+from service.config.load import ConfigError
+from service.errors import RotaError, UsageError
+
+EXIT_OK, EXIT_RUNTIME, EXIT_INPUT = 0, 1, 2
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser = argparse.ArgumentParser(
+        prog="rota", parents=[common],
+        description="Run the rhythm of a remote mentorship program by email and calendar.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, config: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if config:
+            p.add_argument("-c", "--config", required=True, metavar="FILE", help="the program's TOML file")
+        return p
+
+    command("check-config", "validate a config file")
+
+    p = command("plan", "print the fair schedule")
+    p.add_argument("--from", dest="first", type=_date, metavar="DATE")
+    p.add_argument("--until", dest="last", type=_date, metavar="DATE")
+    p.add_argument("--format", choices=("table", "json", "ics", "html"), default="table")
+    p.add_argument("--method", choices=("auto", "exact", "heuristic"), default="auto",
+                   help=argparse.SUPPRESS)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from service.commands import dispatch
+
+    return dispatch(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except ConfigError as bad:
+        for line in bad.lines:
+            print(line, file=sys.stderr)
+        return EXIT_INPUT
+    except UsageError as bad:
+        print(f"rota: {bad}", file=sys.stderr)
+        return EXIT_INPUT
+    except RotaError as bad:
+        if args.debug:
+            traceback.print_exc()
+        print(f"rota: {bad}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as bad:  # a crash still gets one readable line  # noqa: BLE001
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"rota: internal error: {type(bad).__name__}: {bad} (run with --debug for details)",
+                  file=sys.stderr)
+        return EXIT_RUNTIME
+
+
+if __name__ == "__main__":
+    sys.exit(main())

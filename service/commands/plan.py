@@ -1,0 +1,37 @@
+"""`rota plan`: the fair schedule as a table, SPEC §4 JSON, iCalendar or an HTML page."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from scheduling.plan import plan_program
+from service.config.load import load_config
+from service.errors import UsageError
+from service.program import program_spec
+from service.render.plan_html import render_html
+from service.render.plan_ics import export_stamp, render_ics
+from service.render.plan_json import render_json
+from service.render.plan_table import render_table
+from service.render.view import PlanView
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.first and args.last and args.last < args.first:
+        raise UsageError(f"--until {args.last} is before --from {args.first}")
+    plan = plan_program(program_spec(config), method=args.method)
+    view = PlanView(plan, args.first, args.last)
+    names = {p.email: p.name for p in config.people}
+    if args.format == "json":
+        sys.stdout.write(render_json(plan, view))
+    elif args.format == "ics":
+        stamp = export_stamp(config, os.environ.get("SOURCE_DATE_EPOCH"))
+        sys.stdout.buffer.write(render_ics(config, plan, view, stamp))
+    elif args.format == "html":
+        sys.stdout.write(render_html(plan, view, names))
+    else:
+        sys.stdout.write(render_table(plan, view, names))
+    sys.stdout.flush()
+    return 0

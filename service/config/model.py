@@ -1,0 +1,151 @@
+"""The validated program: frozen values built from the config file (SPEC §2).
+
+Nothing here parses or checks; `service.config.load` does that and only ever builds these
+from input it has validated, so the rest of Rota can trust every field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from scheduling.model import Away, DayWindow
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramInfo:
+    name: str
+    organizer_name: str
+    organizer: str  # lowercased address
+    starts: date
+    ends: date
+    timezone: str
+    secret_env: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonConfig:
+    email: str
+    name: str
+    timezone: str
+    preferred: DayWindow
+    available: DayWindow
+    workdays: frozenset[int]
+    away: tuple[Away, ...]
+    miss_cost: float  # hours²
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.email
+
+    def is_away(self, day: date) -> bool:
+        return any(a.covers(day) for a in self.away)
+
+
+@dataclass(frozen=True, slots=True)
+class PairConfig:
+    mentor: str
+    mentee: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupConfig:
+    name: str
+    members: tuple[str, ...]
+    cadence: str
+    quorum: int  # resolved to a count
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinCadence:
+    every: int  # weeks
+    weekday: int  # 0 = Monday
+    at: int  # minutes after local midnight, mentee-local
+    remind_after: timedelta
+    escalate_after_missed: int
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingCadence:
+    name: str
+    every: int  # weeks
+    duration: int  # minutes
+    offset: int = 0  # weeks
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    after: int  # weeks from program start
+    # cadence name → None ("off") or the fields it changes
+    changes: Mapping[str, Mapping[str, object] | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    name: str
+    on: date
+    headings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str
+    port: int
+    security: str  # "tls" | "starttls" | "none"
+    username: str
+    password_env: str
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings(ServerSettings):
+    folder: str = "INBOX"
+    processed_folder: str = "Rota/Processed"
+    review_folder: str = "Rota/Review"
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    transport: str  # "maildir" | "imap-smtp"
+    maildir: Path
+    smtp: ServerSettings | None = None
+    imap: ImapSettings | None = None
+    authserv_id: str = ""
+    templates: Path | None = None
+    reply_to: str = ""  # base address for reply tokens; default checkins@<organizer domain>
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    program: ProgramInfo
+    people: tuple[PersonConfig, ...]
+    pairs: tuple[PairConfig, ...]
+    groups: tuple[GroupConfig, ...]
+    checkin: CheckinCadence
+    meetings: Mapping[str, MeetingCadence]  # "call", "review" and group cadences
+    phases: tuple[Phase, ...]
+    evaluations: tuple[Evaluation, ...]
+    mail: MailSettings
+    store: StoreSettings
+    miss_cost: float = 16.0
+
+    def person(self, email: str) -> PersonConfig:
+        for p in self.people:
+            if p.email == email:
+                return p
+        raise KeyError(email)
+
+    @property
+    def reply_address(self) -> str:
+        if self.mail.reply_to:
+            return self.mail.reply_to
+        return "checkins@" + self.program.organizer.rsplit("@", 1)[1]

@@ -1,0 +1,112 @@
+"""From a validated Config to what the scheduling core plans: people, series and their weeks.
+
+Phases apply cumulatively in order of `after`: each changes or switches off cadences from
+that week on. A cadence's weeks inside a phase follow SPEC §3's formula (offset + k·every)
+with the values in force there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from scheduling.model import ProgramSpec, Series, hours2_to_cost
+from scheduling.model import Person as CorePerson
+from scheduling.weeks import CadenceSegment, count_weeks, occurrence_weeks, week0_monday
+from service.config.model import CheckinCadence, Config, MeetingCadence, PersonConfig
+
+
+def program_weeks(config: Config) -> int:
+    return count_weeks(config.program.starts, config.program.ends)
+
+
+def _segments(config: Config, name: str, base: object | None) -> list[CadenceSegment]:
+    """Where cadence `name` is in force and with which every/offset, phase by phase."""
+    total = program_weeks(config)
+    current = base
+    bounds = [0] + [ph.after for ph in config.phases if 0 < ph.after < total] + [total]
+    changes_at = {ph.after: ph.changes for ph in config.phases}
+    segments: list[CadenceSegment] = []
+    for first, stop in zip(bounds, bounds[1:], strict=False):
+        change = changes_at.get(first, {}) if first else {}
+        if name in change:
+            diff = change[name]
+            if diff is None:
+                current = None
+            else:
+                start = current if current is not None else base
+                current = replace(start, **diff) if start is not None else None  # type: ignore[type-var]
+        if current is not None and first < stop:
+            every = getattr(current, "every")  # noqa: B009 - both cadence kinds have it
+            offset = getattr(current, "offset")  # noqa: B009
+            segments.append(CadenceSegment(first, stop, every, offset))
+    return segments
+
+
+def cadence_in_force(config: Config, name: str, week: int) -> object | None:
+    """The cadence `name` (checkin or a meeting cadence) as it stands in `week`, None if off."""
+    base: object | None = config.checkin if name == "checkin" else config.meetings.get(name)
+    current = base
+    for ph in config.phases:
+        if ph.after > week:
+            break
+        if name in ph.changes:
+            diff = ph.changes[name]
+            if diff is None:
+                current = None
+            else:
+                start = current if current is not None else base
+                current = replace(start, **diff) if start is not None else None  # type: ignore[type-var]
+    return current
+
+
+def checkin_weeks(config: Config) -> tuple[int, ...]:
+    return occurrence_weeks(_segments(config, "checkin", config.checkin))
+
+
+def checkin_cadence(config: Config, week: int) -> CheckinCadence | None:
+    found = cadence_in_force(config, "checkin", week)
+    return found if isinstance(found, CheckinCadence) else None
+
+
+def meeting_duration(config: Config, name: str, week: int) -> int:
+    found = cadence_in_force(config, name, week)
+    return found.duration if isinstance(found, MeetingCadence) else config.meetings[name].duration
+
+
+def core_person(p: PersonConfig) -> CorePerson:
+    return CorePerson(p.email, p.timezone, p.preferred, p.available, p.workdays, p.away,
+                      hours2_to_cost(p.miss_cost))
+
+
+def series_of(config: Config) -> tuple[Series, ...]:
+    """Every invite series in config order: each pair's calls and reviews, then the groups."""
+    people: Mapping[str, PersonConfig] = {p.email: p for p in config.people}
+    out: list[Series] = []
+    for pair in config.pairs:
+        names = f"{people[pair.mentor].first_name} & {people[pair.mentee].first_name}"
+        for kind, title in (("call", "Mentorship call"), ("review", "Goal review")):
+            cadence = config.meetings.get(kind)
+            weeks = occurrence_weeks(_segments(config, kind, cadence))
+            if cadence is None and not weeks:
+                continue
+            duration = cadence.duration if cadence else 30
+            out.append(Series(f"{kind}/{pair.mentor}/{pair.mentee}", kind, f"{title}: {names}",
+                              (pair.mentor, pair.mentee), duration, weeks, 2))
+    for g in config.groups:
+        cadence = config.meetings[g.cadence]
+        weeks = occurrence_weeks(_segments(config, g.cadence, cadence))
+        out.append(Series(f"group/{g.name}", "group", g.name, g.members, cadence.duration, weeks,
+                          g.quorum))
+    return tuple(out)
+
+
+def program_spec(config: Config) -> ProgramSpec:
+    return ProgramSpec(
+        name=config.program.name,
+        zone=config.program.timezone,
+        week0=week0_monday(config.program.starts),
+        weeks=program_weeks(config),
+        people=tuple(core_person(p) for p in config.people),
+        series=series_of(config),
+    )

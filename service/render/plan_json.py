@@ -1,0 +1,52 @@
+"""`rota plan --format json`: exactly the shape of SPEC §4."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scheduling.model import Occurrence, Plan, cost_to_hours2
+from service.render.view import PlanView
+
+
+def utc_z(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_iso(dt: datetime, zone: str) -> str:
+    return dt.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def occurrence_json(o: Occurrence, zones: Mapping[str, str], members: tuple[str, ...],
+                    group: bool) -> dict[str, Any]:
+    if o.start is None or o.end is None:
+        return {"week": o.week, "unschedulable": True, "blocked_by": list(o.blocked_by),
+                "reason": o.reason}
+    item: dict[str, Any] = {
+        "week": o.week,
+        "start": utc_z(o.start),
+        "end": utc_z(o.end),
+        "local": {m: local_iso(o.start, zones[m]) for m in members},
+        "inconvenience": {m: cost_to_hours2(o.cost.get(m, 0)) for m in members},
+    }
+    if group:
+        item["left_out"] = list(o.left_out)
+    return item
+
+
+def plan_json(plan: Plan, view: PlanView) -> dict[str, Any]:
+    zones = {p.email: p.zone for p in plan.program.people}
+    series = []
+    for s in plan.program.series:
+        occs = [occurrence_json(o, zones, s.members, s.is_group) for o in view.occurrences(s.id)]
+        series.append({"id": s.id, "kind": s.kind, "title": s.title, "attendees": list(s.members),
+                       "occurrences": occs})
+    return {"program": plan.program.name, "series": series,
+            "burden": {e: cost_to_hours2(c) for e, c in view.burden().items()}}
+
+
+def render_json(plan: Plan, view: PlanView) -> str:
+    return json.dumps(plan_json(plan, view), indent=2, ensure_ascii=False) + "\n"

@@ -9,6 +9,7 @@ members stay invited as OPT-PARTICIPANT on that occurrence. Pure: times and DTST
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,8 +64,11 @@ class Anchor:
     def instance(self, week: int) -> datetime:
         """The rule's instance for program `week`: same local weekday and time, DST-correct."""
         naive = self.first.replace(tzinfo=None) + timedelta(weeks=week - self.first_week)
-        return naive.replace(tzinfo=ZoneInfo(self.zone)) if self.zone != "UTC" else \
-            naive.replace(tzinfo=UTC)
+        return (
+            naive.replace(tzinfo=ZoneInfo(self.zone))
+            if self.zone != "UTC"
+            else naive.replace(tzinfo=UTC)
+        )
 
     def weeks(self) -> range:
         return range(self.first_week, self.first_week + self.interval * self.count, self.interval)
@@ -78,7 +82,7 @@ def choose_anchor(meetings: Sequence[Meeting], zones: Iterable[str]) -> Anchor:
     """The zone and local (weekday, time) that the most meetings share; ties go to the first zone."""
     ordered = sorted(meetings, key=lambda m: m.week)
     first_week = ordered[0].week
-    gaps = [b.week - a.week for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps = [b.week - a.week for a, b in itertools.pairwise(ordered)]
     interval = math.gcd(*gaps) if gaps else 1
     count = (ordered[-1].week - first_week) // interval + 1
     best = -1
@@ -94,8 +98,8 @@ def choose_anchor(meetings: Sequence[Meeting], zones: Iterable[str]) -> Anchor:
             best = tally[sig]
             first_local = _local(ordered[0].start, zone)
             day = first_local.date() - timedelta(days=first_local.weekday() - sig[0])
-            naive = datetime(day.year, day.month, day.day, sig[1], sig[2])
-            first = naive.replace(tzinfo=UTC if zone == "UTC" else ZoneInfo(zone))
+            tz = UTC if zone == "UTC" else ZoneInfo(zone)
+            first = datetime(day.year, day.month, day.day, sig[1], sig[2], tzinfo=tz)
             anchor = Anchor(zone, first, interval, count, first_week)
     assert anchor is not None
     return anchor
@@ -125,8 +129,18 @@ def _base(ev: SeriesEvent, dtstart: datetime, dtend: datetime, optional: frozens
     e.add("organizer", _address(ev.organizer[1], ev.organizer[0]))
     for a in ev.attendees:
         role = "OPT-PARTICIPANT" if a.email in optional else "REQ-PARTICIPANT"
-        e.add("attendee", _address(a.email, a.name, cutype="INDIVIDUAL", role=role,
-                                   partstat="NEEDS-ACTION", rsvp="TRUE"), encode=True)
+        e.add(
+            "attendee",
+            _address(
+                a.email,
+                a.name,
+                cutype="INDIVIDUAL",
+                role=role,
+                partstat="NEEDS-ACTION",
+                rsvp="TRUE",
+            ),
+            encode=True,
+        )
     return e
 
 
@@ -173,8 +187,9 @@ def zones_used(events: Iterable[Event]) -> set[str]:
     return found
 
 
-def build_calendar(events: Sequence[Event], *, method: str | None = None,
-                   span: tuple[date, date] | None = None) -> Calendar:
+def build_calendar(
+    events: Sequence[Event], *, method: str | None = None, span: tuple[date, date] | None = None
+) -> Calendar:
     """A VCALENDAR holding `events` and a VTIMEZONE for every zone they use."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -185,8 +200,9 @@ def build_calendar(events: Sequence[Event], *, method: str | None = None,
     if span is None and events:
         starts = [e.decoded("dtstart") for e in events]
         span = (min(starts).date(), max(starts).date())
-    for zone in sorted(zones_used(events)) if span else ():
-        cal.add_component(vtimezone(zone, span[0], span[1]))
+    if span is not None:
+        for zone in sorted(zones_used(events)):
+            cal.add_component(vtimezone(zone, span[0], span[1]))
     for e in events:
         cal.add_component(e)
     return cal

@@ -14,6 +14,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
@@ -49,7 +50,9 @@ def _describe(t: Transition, tz: ZoneInfo) -> _Change:
     instant = datetime.fromtimestamp(t.at, tz=UTC).astimezone(tz)
     dst = instant.dst()
     local = datetime.fromtimestamp(t.at + t.before, tz=UTC).replace(tzinfo=None)
-    return _Change(local, t.before, t.after, bool(dst and dst.total_seconds()), instant.tzname() or "")
+    return _Change(
+        local, t.before, t.after, bool(dst and dst.total_seconds()), instant.tzname() or ""
+    )
 
 
 def _window_rule(days: list[date]) -> tuple[int, int] | None:
@@ -63,7 +66,8 @@ def _window_rule(days: list[date]) -> tuple[int, int] | None:
     last = min(calendar.monthrange(d.year, month)[1] for d in days) - 6
     for start in (1, 8, 15, 22, last, *range(1, 29)):
         if all(start <= d.day <= start + 6 for d in days) and (
-                start != last or all(d.day > calendar.monthrange(d.year, month)[1] - 7 for d in days)):
+            start != last or all(d.day > calendar.monthrange(d.year, month)[1] - 7 for d in days)
+        ):
             return weekday, start
     return None
 
@@ -107,8 +111,10 @@ def _build(zone: str, first_year: int, last_year: int) -> bytes:
         probe = datetime(first_year, 7, 1, tzinfo=ZoneInfo(zone))
         off = probe.utcoffset() or timedelta(0)
         secs = int(off.total_seconds())
-        tz.add_component(_sub(_Change(datetime(1970, 1, 1), secs, secs, False,
-                                      probe.tzname() or ""), None))
+        tz.add_component(
+            # VTIMEZONE onsets are floating local times by definition (RFC 5545 §3.6.5)
+            _sub(_Change(datetime(1970, 1, 1), secs, secs, False, probe.tzname() or ""), None)  # noqa: DTZ001
+        )
         return bytes(tz.to_ical())
     kinds: dict[tuple[int, int, bool, str], list[_Change]] = {}
     for ch in changes:
@@ -118,14 +124,25 @@ def _build(zone: str, first_year: int, last_year: int) -> bytes:
         len(group) == len(years) == last_year - first_year + 1
         and len({(c.local.time(), c.local.month) for c in group}) == 1
         and _rrule([c.local.date() for c in group]) is not None
-        for group in kinds.values())
+        for group in kinds.values()
+    )
     if regular:
         for group in sorted(kinds.values(), key=lambda g: g[0].local):
             tz.add_component(_sub(group[0], _rrule([c.local.date() for c in group])))
     else:
         first = changes[0]
-        tz.add_component(_sub(_Change(datetime(first_year, 1, 1), first.before, first.before,
-                                      False, _name_before(zone, first)), None))
+        tz.add_component(
+            _sub(
+                _Change(
+                    datetime(first_year, 1, 1),  # noqa: DTZ001 - floating local onset
+                    first.before,
+                    first.before,
+                    False,
+                    _name_before(zone, first),
+                ),
+                None,
+            )
+        )
         for ch in changes:
             tz.add_component(_sub(ch, None))
     return bytes(tz.to_ical())
@@ -140,4 +157,4 @@ def vtimezone(zone: str, first: date, last: date) -> Timezone:
     """A VTIMEZONE for `zone` valid from the year before `first` to the year after `last`."""
     if zone == "UTC":
         raise ValueError("UTC needs no VTIMEZONE; write times with Z")
-    return Timezone.from_ical(_build(zone, first.year - 1, last.year + 1))
+    return cast(Timezone, Timezone.from_ical(_build(zone, first.year - 1, last.year + 1)))

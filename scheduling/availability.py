@@ -56,7 +56,7 @@ def local_clock(zone: str, starts: IntArray, duration: int, grid: WeekGrid) -> L
 def inconvenience(start: IntArray, end: IntArray, pref_start: int, pref_end: int) -> IntArray:
     """d² in minutes², d = minutes started before plus minutes ended after the preferred window."""
     d = np.maximum(0, pref_start - start) + np.maximum(0, end - pref_end)
-    return d * d
+    return np.asarray(d * d, dtype=np.int64)
 
 
 class CostModel:
@@ -77,7 +77,9 @@ class CostModel:
                 & (clock.end <= person.available.end)
                 & np.isin(clock.weekday, sorted(person.workdays))
             )
-            cost = inconvenience(clock.start, clock.end, person.preferred.start, person.preferred.end)
+            cost = inconvenience(
+                clock.start, clock.end, person.preferred.start, person.preferred.end
+            )
             hit = Availability(ok, cost.astype(np.int64), clock)
             self._profiles[key] = hit
         return hit

@@ -80,8 +80,14 @@ class Problem:
         return bool(np.intersect1d(shared_a, shared_b).size)
 
 
-def _comfort_rank(slots: IntArray, starts: IntArray, ends: IntArray, weekday0: IntArray,
-                  attend: BoolArray, centers: IntArray) -> IntArray:
+def _comfort_rank(
+    slots: IntArray,
+    starts: IntArray,
+    ends: IntArray,
+    weekday0: IntArray,
+    attend: BoolArray,
+    centers: IntArray,
+) -> IntArray:
     """Rank slots: closest to the middle of everyone's preferred hours, then mid-week, then time."""
     off = (starts + ends) - centers[None, :]
     comfort = np.where(attend, off * off, 0).sum(axis=1)
@@ -149,12 +155,19 @@ def occurrence_candidates(
 
 def _away_in_week(person: Person, grid: WeekGrid, week: int) -> list[Away]:
     monday = grid.monday(week)
-    return [a for a in person.away if a.first.toordinal() <= monday.toordinal() + 6
-            and a.last >= monday]
+    return [
+        a for a in person.away if a.first.toordinal() <= monday.toordinal() + 6 and a.last >= monday
+    ]
 
 
-def _explain(series: Series, week: int, grid: WeekGrid, members: Sequence[Person],
-             can: BoolArray, enough: BoolArray) -> Blocked:
+def _explain(
+    series: Series,
+    week: int,
+    grid: WeekGrid,
+    members: Sequence[Person],
+    can: BoolArray,
+    enough: BoolArray,
+) -> Blocked:
     """Name the people whose constraints leave an occurrence without any slot, and why."""
     m = len(members)
     alone = [not bool(can[:, j].any()) for j in range(m)]
@@ -163,26 +176,45 @@ def _explain(series: Series, week: int, grid: WeekGrid, members: Sequence[Person
         periods = _away_in_week(p, grid, week)
         if periods:
             return ", ".join(a.label() for a in periods)
-        return (f"no {series.duration}-minute window inside available hours on a workday "
-                f"this week ({p.zone})")
+        return (
+            f"no {series.duration}-minute window inside available hours on a workday "
+            f"this week ({p.zone})"
+        )
 
     if series.quorum == m:
         if any(alone):
             who = [p for p, a in zip(members, alone, strict=True) if a]
-            return Blocked(series, week, tuple(p.email for p in who),
-                           "; ".join(f"{p.email}: {own_reason(p)}" if len(who) > 1 else own_reason(p)
-                                     for p in who))
+            return Blocked(
+                series,
+                week,
+                tuple(p.email for p in who),
+                "; ".join(
+                    f"{p.email}: {own_reason(p)}" if len(who) > 1 else own_reason(p) for p in who
+                ),
+            )
         if not enough.any():
             zones = ", ".join(f"{p.email} {p.zone}" for p in members)
-            return Blocked(series, week, tuple(p.email for p in members),
-                           f"no time this week when all can attend ({zones})")
-        return Blocked(series, week, tuple(p.email for p in members),
-                       "every common slot overlaps a meeting already fixed")
+            return Blocked(
+                series,
+                week,
+                tuple(p.email for p in members),
+                f"no time this week when all can attend ({zones})",
+            )
+        return Blocked(
+            series,
+            week,
+            tuple(p.email for p in members),
+            "every common slot overlaps a meeting already fixed",
+        )
     counts = can.sum(axis=1)
     best = int(counts.max()) if counts.size else 0
     if best >= series.quorum:
-        return Blocked(series, week, tuple(p.email for p in members),
-                       "every slot with a quorum overlaps a meeting already fixed")
+        return Blocked(
+            series,
+            week,
+            tuple(p.email for p in members),
+            "every slot with a quorum overlaps a meeting already fixed",
+        )
     at_best = can[counts == best] if counts.size else can
     absent = [p for j, p in enumerate(members) if not at_best[:, j].any()] if at_best.size else []
     if not absent:
@@ -202,10 +234,11 @@ def potential_conflicts(occs: Sequence[Candidates]) -> list[tuple[int, int]]:
             by_person.setdefault(p, []).append(i)
     pairs: set[tuple[int, int]] = set()
     for idx in by_person.values():
-        spans = sorted((int(occs[i].slots[0]), int(occs[i].slots[-1]) + occs[i].seconds, i)
-                       for i in idx)
+        spans = sorted(
+            (int(occs[i].slots.min()), int(occs[i].slots.max()) + occs[i].seconds, i) for i in idx
+        )
         for a in range(len(spans)):
-            start_a, end_a, ia = spans[a]
+            _start_a, end_a, ia = spans[a]
             for b in range(a + 1, len(spans)):
                 start_b, _, ib = spans[b]
                 if start_b >= end_a:
@@ -240,6 +273,13 @@ def prune(o: Candidates, budget: int) -> Candidates:
             keep.append(i)
             taken[c] += 1
     k = np.asarray(sorted(keep, key=lambda i: int(o.rank[i])), dtype=np.int64)
-    return Candidates(o.series, o.week, o.members, o.slots[k], o.attend[k], o.cost[k],
-                      np.argsort(np.argsort(o.rank[k], kind="stable"), kind="stable"),
-                      o.local[k])
+    return Candidates(
+        o.series,
+        o.week,
+        o.members,
+        o.slots[k],
+        o.attend[k],
+        o.cost[k],
+        np.argsort(np.argsort(o.rank[k], kind="stable"), kind="stable"),
+        o.local[k],
+    )

@@ -74,8 +74,9 @@ def _clique_rows(problem: Problem, offsets: list[int]) -> list[list[int]]:
     return rows
 
 
-def solve_exact(problem: Problem, upper: int | None = None,
-                node_limit: int = NODE_LIMIT) -> ExactResult | None:
+def solve_exact(
+    problem: Problem, upper: int | None = None, node_limit: int = NODE_LIMIT
+) -> ExactResult | None:
     """(max, total)-optimal choice, or None when no clash-free plan exists or none was found."""
     offsets, n = _index(problem)
     people = len(problem.people)
@@ -110,7 +111,7 @@ def solve_exact(problem: Problem, upper: int | None = None,
             rows_i += [burden_row0 + p] * len(nz)
             cols_i += (offsets[o] + nz).tolist()
             vals += c[nz].astype(float).tolist()
-            total[offsets[o]: offsets[o] + len(c)] += c
+            total[offsets[o] : offsets[o] + len(c)] += c
     for p in range(people):  # base + Σ cost·x − M ≤ 0
         rows_i.append(burden_row0 + p)
         cols_i.append(m_col)
@@ -127,16 +128,28 @@ def solve_exact(problem: Problem, upper: int | None = None,
 
     c1 = np.zeros(n + 1)
     c1[m_col] = 1.0
-    res1 = milp(c1, constraints=constraints, integrality=integrality,
-                bounds=Bounds(np.zeros(n + 1), np.r_[np.ones(n), m_hi]), options=options)
+    res1 = milp(
+        c1,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n + 1), np.r_[np.ones(n), m_hi]),
+        options=options,
+    )
     if res1.x is None:
         return None
     # Costs are integers, so the optimum is too: rounding up only absorbs solver tolerance.
     m_star = float(np.ceil(res1.fun - 1e-6))
-    res2 = milp(total, constraints=constraints, integrality=integrality,
-                bounds=Bounds(np.zeros(n + 1), np.r_[np.ones(n), m_star]), options=options)
+    res2 = milp(
+        total,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n + 1), np.r_[np.ones(n), m_star]),
+        options=options,
+    )
     best = res2 if res2.x is not None else res1
     x = best.x
-    choice = [int(np.argmax(x[offsets[o]: offsets[o] + len(occ.slots)]))
-              for o, occ in enumerate(problem.occs)]
+    choice = [
+        int(np.argmax(x[offsets[o] : offsets[o] + len(occ.slots)]))
+        for o, occ in enumerate(problem.occs)
+    ]
     return ExactResult(choice, bool(res1.status == 0 and res2.status == 0))

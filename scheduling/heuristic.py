@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from scheduling.availability import BoolArray
 from scheduling.candidates import Problem
 from scheduling.zones import IntArray
 
 ROUNDS = 10
 MAX_PASSES = 400
 RELIEF_TRIES = 6
+CHAIN_DEPTH = 3  # how many meetings an ejection chain may move to seat one
+CHAIN_TRIES = 8  # slots tried per level of a chain
 Key = tuple[int, int, int]
 
 
@@ -30,10 +33,12 @@ def _neighbours(problem: Problem) -> list[list[int]]:
     return out
 
 
-def _clashes_with(problem: Problem, o: int, s: int, choice: list[int],
-                  neighbours: list[list[int]], skip: int = -1) -> bool:
-    return any(k != skip and choice[k] >= 0 and problem.clash(o, s, k, choice[k])
-               for k in neighbours[o])
+def _clashes_with(
+    problem: Problem, o: int, s: int, choice: list[int], neighbours: list[list[int]], skip: int = -1
+) -> bool:
+    return any(
+        k != skip and choice[k] >= 0 and problem.clash(o, s, k, choice[k]) for k in neighbours[o]
+    )
 
 
 def _key(burden: IntArray) -> Key:
@@ -41,7 +46,9 @@ def _key(burden: IntArray) -> Key:
     return top, int((burden == top).sum()), int(burden.sum())
 
 
-def _keys(burden: IntArray, members: IntArray, delta: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+def _keys(
+    burden: IntArray, members: IntArray, delta: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
     """(max, count at max, total) of `burden` after adding each row of `delta` to `members`."""
     rest = np.delete(burden, members)
     rest_max = int(rest.max(initial=-1))
@@ -53,9 +60,13 @@ def _keys(burden: IntArray, members: IntArray, delta: IntArray) -> tuple[IntArra
     return top, cnt, total
 
 
-def _better(keys: tuple[IntArray, IntArray, IntArray], than: Key) -> IntArray:
+def _better(keys: tuple[IntArray, IntArray, IntArray], than: Key) -> BoolArray:
     top, cnt, total = keys
-    return (top < than[0]) | ((top == than[0]) & ((cnt < than[1]) | ((cnt == than[1]) & (total < than[2]))))
+    tie = top == than[0]
+    better = (
+        (top < than[0]) | (tie & (cnt < than[1])) | (tie & (cnt == than[1]) & (total < than[2]))
+    )
+    return np.asarray(better, dtype=np.bool_)
 
 
 def _order(keys: tuple[IntArray, IntArray, IntArray], rows: IntArray) -> IntArray:
@@ -64,8 +75,11 @@ def _order(keys: tuple[IntArray, IntArray, IntArray], rows: IntArray) -> IntArra
 
 
 def greedy(problem: Problem, weights: np.ndarray, neighbours: list[list[int]]) -> list[int]:
-    """One clash-free pass: the tightest occurrences first, each at its cheapest weighted slot."""
-    order = sorted(range(len(problem.occs)), key=lambda o: (len(problem.occs[o].slots), o))
+    """One clash-free pass, larger and tighter meetings first, each at its cheapest weighted slot."""
+    order = sorted(
+        range(len(problem.occs)),
+        key=lambda o: (-len(problem.occs[o].members), len(problem.occs[o].slots), o),
+    )
     choice = [-1] * len(problem.occs)
     for o in order:
         occ = problem.occs[o]
@@ -77,8 +91,101 @@ def greedy(problem: Problem, weights: np.ndarray, neighbours: list[list[int]]) -
     return choice
 
 
-def _single_move(problem: Problem, choice: list[int], burden: IntArray, key: Key,
-                 hot: set[int], neighbours: list[list[int]]) -> list[tuple[int, int]] | None:
+def _reseat(
+    problem: Problem,
+    blockers: list[int],
+    choice: list[int],
+    burden: IntArray,
+    neighbours: list[list[int]],
+    depth: int = CHAIN_DEPTH,
+    frozen: frozenset[int] = frozenset(),
+) -> list[tuple[int, int]] | None:
+    """Give each of `blockers` (already unseated in `choice`/`burden`) a slot, evicting and
+    re-seating what is in the way up to `depth` levels deep (an ejection chain). On failure
+    `choice` and `burden` are left as they were given."""
+    moves: list[tuple[int, int]] = []
+    for k in blockers:
+        seated = _seat(problem, k, choice, burden, neighbours, depth, frozen | set(blockers))
+        if seated is None:
+            for j, _ in reversed(moves):  # undo what this call seated
+                burden[problem.occs[j].members] -= problem.occs[j].cost[choice[j]]
+                choice[j] = -1
+            return None
+        moves += seated
+    return moves
+
+
+def _seat(
+    problem: Problem,
+    k: int,
+    choice: list[int],
+    burden: IntArray,
+    neighbours: list[list[int]],
+    depth: int,
+    frozen: frozenset[int],
+) -> list[tuple[int, int]] | None:
+    occ = problem.occs[k]
+    keys = _keys(burden, occ.members, occ.cost)
+    order = _order(keys, np.arange(len(occ.slots))).tolist()
+    for t in order:
+        if not _clashes_with(problem, k, t, choice, neighbours):
+            choice[k] = t
+            burden[occ.members] += occ.cost[t]
+            return [(k, t)]
+    if depth <= 0:
+        return None
+    for t in order[:CHAIN_TRIES]:
+        way = [j for j in neighbours[k] if choice[j] >= 0 and problem.clash(k, t, j, choice[j])]
+        if not way or len(way) > 2 or frozen.intersection(way):
+            continue
+        saved = {j: choice[j] for j in way}
+        for j in way:
+            burden[problem.occs[j].members] -= problem.occs[j].cost[choice[j]]
+            choice[j] = -1
+        choice[k] = t
+        burden[occ.members] += occ.cost[t]
+        rest = _reseat(problem, way, choice, burden, neighbours, depth - 1, frozen | {k})
+        if rest is not None:
+            return [(k, t), *rest]
+        burden[occ.members] -= occ.cost[t]
+        choice[k] = -1
+        for j, old in saved.items():
+            choice[j] = old
+            burden[problem.occs[j].members] += problem.occs[j].cost[old]
+    return None
+
+
+def repair(problem: Problem, choice: list[int], neighbours: list[list[int]]) -> list[int]:
+    """Seat occurrences the greedy pass could not place by moving the meetings in their way."""
+    choice = list(choice)
+    for o in [i for i, c in enumerate(choice) if c < 0]:
+        occ = problem.occs[o]
+        burden = problem.burden(choice)
+        keys = _keys(burden, occ.members, occ.cost)
+        for s in _order(keys, np.arange(len(occ.slots))).tolist():
+            blockers = [
+                k for k in neighbours[o] if choice[k] >= 0 and problem.clash(o, s, k, choice[k])
+            ]
+            trial, trial_burden = list(choice), burden.copy()
+            trial[o] = s
+            trial_burden[occ.members] += occ.cost[s]
+            for k in blockers:
+                trial_burden[problem.occs[k].members] -= problem.occs[k].cost[choice[k]]
+                trial[k] = -1
+            if _reseat(problem, blockers, trial, trial_burden, neighbours) is not None:
+                choice = trial
+                break
+    return choice
+
+
+def _single_move(
+    problem: Problem,
+    choice: list[int],
+    burden: IntArray,
+    key: Key,
+    hot: set[int],
+    neighbours: list[list[int]],
+) -> list[tuple[int, int]] | None:
     best: tuple[Key, list[tuple[int, int]]] | None = None
     for o, occ in enumerate(problem.occs):
         if choice[o] < 0 or hot.isdisjoint(occ.members.tolist()):
@@ -93,9 +200,15 @@ def _single_move(problem: Problem, choice: list[int], burden: IntArray, key: Key
     return None if best is None else best[1]
 
 
-def _paired_move(problem: Problem, choice: list[int], burden: IntArray, key: Key,
-                 hot: set[int], by_series: dict[str, list[int]], neighbours: list[list[int]]
-                 ) -> list[tuple[int, int]] | None:
+def _paired_move(
+    problem: Problem,
+    choice: list[int],
+    burden: IntArray,
+    key: Key,
+    hot: set[int],
+    by_series: dict[str, list[int]],
+    neighbours: list[list[int]],
+) -> list[tuple[int, int]] | None:
     """Move one occurrence off a hot person and a sibling occurrence of its series to compensate."""
     best: tuple[Key, list[tuple[int, int]]] | None = None
     for o, occ in enumerate(problem.occs):
@@ -121,10 +234,54 @@ def _paired_move(problem: Problem, choice: list[int], burden: IntArray, key: Key
                 saved, choice[o] = choice[o], s
                 for t in _order(keys, good).tolist():
                     if not _clashes_with(problem, k, t, choice, neighbours):
-                        best = ((int(keys[0][t]), int(keys[1][t]), int(keys[2][t])),
-                                [(o, s), (k, t)])
+                        best = (
+                            (int(keys[0][t]), int(keys[1][t]), int(keys[2][t])),
+                            [(o, s), (k, t)],
+                        )
                         break
                 choice[o] = saved
+    return None if best is None else best[1]
+
+
+def _displace_move(
+    problem: Problem,
+    choice: list[int],
+    burden: IntArray,
+    key: Key,
+    hot: set[int],
+    neighbours: list[list[int]],
+) -> list[tuple[int, int]] | None:
+    """Move a hot occurrence onto a slot another meeting holds, and re-seat that meeting."""
+    best: tuple[Key, list[tuple[int, int]]] | None = None
+    for o, occ in enumerate(problem.occs):
+        if choice[o] < 0 or hot.isdisjoint(occ.members.tolist()):
+            continue
+        delta_o = occ.cost - occ.cost[choice[o]][None, :]
+        hot_cols = [j for j, p in enumerate(occ.members.tolist()) if p in hot]
+        gain = delta_o[:, hot_cols].max(axis=1)
+        relief = np.flatnonzero(gain < 0)
+        for s in relief[np.argsort(gain[relief], kind="stable")][:RELIEF_TRIES].tolist():
+            blockers = [
+                k for k in neighbours[o] if choice[k] >= 0 and problem.clash(o, s, k, choice[k])
+            ]
+            if not blockers or len(blockers) > 2:
+                continue
+            trial_choice = list(choice)
+            trial = burden.copy()
+            trial[occ.members] += delta_o[s]
+            trial_choice[o] = s
+            moves = [(o, s)]
+            for k in blockers:
+                sib = problem.occs[k]
+                trial[sib.members] -= sib.cost[choice[k]]
+                trial_choice[k] = -1
+            seated = _reseat(problem, blockers, trial_choice, trial, neighbours)
+            if seated is None:
+                continue
+            moves += seated
+            k2 = _key(trial)
+            if k2 < key and (best is None or k2 < best[0]):
+                best = (k2, moves)
     return None if best is None else best[1]
 
 
@@ -142,6 +299,8 @@ def improve(problem: Problem, choice: list[int], neighbours: list[list[int]]) ->
         if move is None:
             move = _paired_move(problem, choice, burden, key, hot, by_series, neighbours)
         if move is None:
+            move = _displace_move(problem, choice, burden, key, hot, neighbours)
+        if move is None:
             break
         for o, s in move:
             occ = problem.occs[o]
@@ -157,7 +316,9 @@ def solve_heuristic(problem: Problem, rounds: int = ROUNDS) -> list[int]:
     best: list[int] | None = None
     best_key: tuple[int, int, int, int] | None = None
     for _ in range(rounds):
-        choice = improve(problem, greedy(problem, weights, neighbours), neighbours)
+        choice = improve(
+            problem, repair(problem, greedy(problem, weights, neighbours), neighbours), neighbours
+        )
         burden = problem.burden(choice)
         k = (sum(1 for c in choice if c < 0), *_key(burden))
         if best_key is None or k < best_key:

@@ -41,11 +41,12 @@ def bundles(problem: Problem) -> list[list[int]]:
 def _attend_mask(problem: Problem, o: int) -> IntArray:
     occ = problem.occs[o]
     bits = (1 << occ.members).astype(np.int64)
-    return (occ.attend * bits[None, :]).sum(axis=1)
+    return np.asarray((occ.attend * bits[None, :]).sum(axis=1), dtype=np.int64)
 
 
-def bundle_options(problem: Problem, members: Sequence[int], width: int
-                   ) -> tuple[IntArray, IntArray, IntArray]:
+def bundle_options(
+    problem: Problem, members: Sequence[int], width: int
+) -> tuple[IntArray, IntArray, IntArray]:
     """Non-clashing slot combinations of a bundle: (choices [k, len], costs [k, width], rank [k])."""
     first = problem.occs[members[0]]
     choice = np.arange(len(first.slots), dtype=np.int64)[:, None]
@@ -62,7 +63,8 @@ def bundle_options(problem: Problem, members: Sequence[int], width: int
             prev = problem.occs[members[prev_pos]]
             t_prev = prev.slots[choice[:, prev_pos]]
             overlap = (t_prev[:, None] < occ.slots[None, :] + occ.seconds) & (
-                occ.slots[None, :] < t_prev[:, None] + prev.seconds)
+                occ.slots[None, :] < t_prev[:, None] + prev.seconds
+            )
             shared = (masks[prev_pos][choice[:, prev_pos]][:, None] & mask_o[None, :]) != 0
             ok &= ~(overlap & shared)
         rows, cols = np.nonzero(ok)

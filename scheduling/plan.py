@@ -116,14 +116,17 @@ def solve(problem: Problem, method: str = "auto") -> Solved:
         if exact is not None and exact.optimal:
             return Solved(exact.choice, "milp", True)
         guess = solve_heuristic(problem)
-        if exact is not None and (min(guess) < 0 or _key(problem, exact.choice) <= _key(problem, guess)):
+        if exact is not None and (
+            min(guess) < 0 or _key(problem, exact.choice) <= _key(problem, guess)
+        ):
             return Solved(exact.choice, "milp", False)
         return Solved(guess, "heuristic", False)
     return Solved(solve_heuristic(problem), "heuristic", False)
 
 
-def _busy(spec: ProgramSpec, fixed: dict[tuple[str, int], LedgerEntry]
-          ) -> dict[str, list[tuple[int, int]]]:
+def _busy(
+    spec: ProgramSpec, fixed: dict[tuple[str, int], LedgerEntry]
+) -> dict[str, list[tuple[int, int]]]:
     busy: dict[str, list[tuple[int, int]]] = {}
     for s in spec.series:
         for w in s.weeks:
@@ -139,10 +142,15 @@ def _busy(spec: ProgramSpec, fixed: dict[tuple[str, int], LedgerEntry]
 
 def _fixed_occurrence(s: Series, e: LedgerEntry) -> Occurrence:
     return Occurrence(
-        series_id=s.id, week=e.week, start=e.start, end=e.start + timedelta(minutes=s.duration),
+        series_id=s.id,
+        week=e.week,
+        start=e.start,
+        end=e.start + timedelta(minutes=s.duration),
         attendees=tuple(m for m in s.members if m not in e.left_out),
         left_out=tuple(m for m in s.members if m in e.left_out),
-        cost={m: int(e.burden.get(m, 0)) for m in s.members}, fixed=True)
+        cost={m: int(e.burden.get(m, 0)) for m in s.members},
+        fixed=True,
+    )
 
 
 def _planned(occ: Candidates, slot: int, people: Sequence[str]) -> Occurrence:
@@ -150,15 +158,19 @@ def _planned(occ: Candidates, slot: int, people: Sequence[str]) -> Occurrence:
     members = [people[i] for i in occ.members.tolist()]
     attend = occ.attend[slot].tolist()
     return Occurrence(
-        series_id=occ.series.id, week=occ.week, start=start,
+        series_id=occ.series.id,
+        week=occ.week,
+        start=start,
         end=start + timedelta(minutes=occ.duration),
         attendees=tuple(m for m, a in zip(members, attend, strict=True) if a),
         left_out=tuple(m for m, a in zip(members, attend, strict=True) if not a),
-        cost={m: int(c) for m, c in zip(members, occ.cost[slot].tolist(), strict=True)})
+        cost={m: int(c) for m, c in zip(members, occ.cost[slot].tolist(), strict=True)},
+    )
 
 
-def plan_program(spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *,
-                 method: str = "auto") -> Plan:
+def plan_program(
+    spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *, method: str = "auto"
+) -> Plan:
     """The fair plan of `spec`, continuing from `ledger`. Same input, same plan."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
@@ -180,15 +192,22 @@ def plan_program(spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *,
         raw: list[Candidates] = []
         for s in series:
             for w in s.weeks:
-                e = fixed.get((s.id, w))
-                if e is not None:
-                    occurrences[s.id].append(_fixed_occurrence(s, e))
+                pinned = fixed.get((s.id, w))
+                if pinned is not None:
+                    occurrences[s.id].append(_fixed_occurrence(s, pinned))
                     continue
                 found = occurrence_candidates(model, s, w, people, index, busy)
                 if isinstance(found, Blocked):
-                    occurrences[s.id].append(Occurrence(
-                        series_id=s.id, week=w, start=None, end=None,
-                        blocked_by=found.blocked_by, reason=found.reason))
+                    occurrences[s.id].append(
+                        Occurrence(
+                            series_id=s.id,
+                            week=w,
+                            start=None,
+                            end=None,
+                            blocked_by=found.blocked_by,
+                            reason=found.reason,
+                        )
+                    )
                 else:
                     raw.append(found)
         conflicts = potential_conflicts(raw)
@@ -205,13 +224,26 @@ def plan_program(spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *,
             if slot >= 0:
                 occurrences[occ.series.id].append(_planned(occ, slot, members))
             else:
-                occurrences[occ.series.id].append(Occurrence(
-                    series_id=occ.series.id, week=occ.week, start=None, end=None,
-                    blocked_by=tuple(members[i] for i in occ.members.tolist()),
-                    reason="every slot left overlaps another meeting of a member"))
+                occurrences[occ.series.id].append(
+                    Occurrence(
+                        series_id=occ.series.id,
+                        week=occ.week,
+                        start=None,
+                        end=None,
+                        blocked_by=tuple(members[i] for i in occ.members.tolist()),
+                        reason="every slot left overlaps another meeting of a member",
+                    )
+                )
         burden = problem.burden(choice)
-        reports.append(ComponentReport(members, solved.method, solved.optimal,
-                                       int(burden.max(initial=0)), int(burden.sum())))
+        reports.append(
+            ComponentReport(
+                members,
+                solved.method,
+                solved.optimal,
+                int(burden.max(initial=0)),
+                int(burden.sum()),
+            )
+        )
     ordered = {sid: tuple(sorted(v, key=lambda o: o.week)) for sid, v in occurrences.items()}
     totals = {p.email: 0 for p in spec.people}
     for occs_of in ordered.values():

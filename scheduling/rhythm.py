@@ -30,7 +30,9 @@ def settle_rhythm(problem: Problem, choice: list[int]) -> list[int]:
         for o in todo:
             occ = problem.occs[o]
             cur = choice[o]
-            same = (occ.cost == occ.cost[cur]).all(axis=1) & (occ.attend == occ.attend[cur]).all(axis=1)
+            same = (occ.cost == occ.cost[cur]).all(axis=1) & (occ.attend == occ.attend[cur]).all(
+                axis=1
+            )
             options[o] = {tuple(occ.local[s].tolist()): s for s in np.flatnonzero(same).tolist()}
         pending = set(todo)
         while pending:
@@ -44,11 +46,13 @@ def settle_rhythm(problem: Problem, choice: list[int]) -> list[int]:
             sig = min(tally, key=lambda k: (-tally[k][0], tally[k][1], k))
             placed = []
             for o in sorted(pending):
-                s = options[o].get(sig)
-                if s is None:
+                slot = options[o].get(sig)
+                if slot is None:
                     continue
-                if all(choice[k] < 0 or not problem.clash(o, s, k, choice[k]) for k in neighbours[o]):
-                    choice[o] = s
+                if all(
+                    choice[k] < 0 or not problem.clash(o, slot, k, choice[k]) for k in neighbours[o]
+                ):
+                    choice[o] = slot
                 placed.append(o)
             pending.difference_update(placed)
             if not placed:

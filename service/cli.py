@@ -29,14 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser = argparse.ArgumentParser(
-        prog="rota", parents=[common],
-        description="Run the rhythm of a remote mentorship program by email and calendar.")
+        prog="rota",
+        parents=[common],
+        description="Run the rhythm of a remote mentorship program by email and calendar.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, config: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
         if config:
-            p.add_argument("-c", "--config", required=True, metavar="FILE", help="the program's TOML file")
+            p.add_argument(
+                "-c", "--config", required=True, metavar="FILE", help="the program's TOML file"
+            )
         return p
 
     command("check-config", "validate a config file")
@@ -45,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="first", type=_date, metavar="DATE")
     p.add_argument("--until", dest="last", type=_date, metavar="DATE")
     p.add_argument("--format", choices=("table", "json", "ics", "html"), default="table")
-    p.add_argument("--method", choices=("auto", "exact", "heuristic"), default="auto",
-                   help=argparse.SUPPRESS)
+    p.add_argument(
+        "--method", choices=("auto", "exact", "heuristic"), default="auto", help=argparse.SUPPRESS
+    )
     return parser
 
 
@@ -77,12 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as bad:  # a crash still gets one readable line  # noqa: BLE001
+    except Exception as bad:  # a crash still gets one readable line
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"rota: internal error: {type(bad).__name__}: {bad} (run with --debug for details)",
-                  file=sys.stderr)
+            print(
+                f"rota: internal error: {type(bad).__name__}: {bad} (run with --debug for details)",
+                file=sys.stderr,
+            )
         return EXIT_RUNTIME
 
 

@@ -7,11 +7,12 @@ with the values in force there.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import replace
 
-from scheduling.model import ProgramSpec, Series, hours2_to_cost
 from scheduling.model import Person as CorePerson
+from scheduling.model import ProgramSpec, Series, hours2_to_cost
 from scheduling.weeks import CadenceSegment, count_weeks, occurrence_weeks, week0_monday
 from service.config.model import CheckinCadence, Config, MeetingCadence, PersonConfig
 
@@ -27,7 +28,7 @@ def _segments(config: Config, name: str, base: object | None) -> list[CadenceSeg
     bounds = [0] + [ph.after for ph in config.phases if 0 < ph.after < total] + [total]
     changes_at = {ph.after: ph.changes for ph in config.phases}
     segments: list[CadenceSegment] = []
-    for first, stop in zip(bounds, bounds[1:], strict=False):
+    for first, stop in itertools.pairwise(bounds):
         change = changes_at.get(first, {}) if first else {}
         if name in change:
             diff = change[name]
@@ -75,8 +76,15 @@ def meeting_duration(config: Config, name: str, week: int) -> int:
 
 
 def core_person(p: PersonConfig) -> CorePerson:
-    return CorePerson(p.email, p.timezone, p.preferred, p.available, p.workdays, p.away,
-                      hours2_to_cost(p.miss_cost))
+    return CorePerson(
+        p.email,
+        p.timezone,
+        p.preferred,
+        p.available,
+        p.workdays,
+        p.away,
+        hours2_to_cost(p.miss_cost),
+    )
 
 
 def series_of(config: Config) -> tuple[Series, ...]:
@@ -91,13 +99,23 @@ def series_of(config: Config) -> tuple[Series, ...]:
             if cadence is None and not weeks:
                 continue
             duration = cadence.duration if cadence else 30
-            out.append(Series(f"{kind}/{pair.mentor}/{pair.mentee}", kind, f"{title}: {names}",
-                              (pair.mentor, pair.mentee), duration, weeks, 2))
+            out.append(
+                Series(
+                    f"{kind}/{pair.mentor}/{pair.mentee}",
+                    kind,
+                    f"{title}: {names}",
+                    (pair.mentor, pair.mentee),
+                    duration,
+                    weeks,
+                    2,
+                )
+            )
     for g in config.groups:
         cadence = config.meetings[g.cadence]
         weeks = occurrence_weeks(_segments(config, g.cadence, cadence))
-        out.append(Series(f"group/{g.name}", "group", g.name, g.members, cadence.duration, weeks,
-                          g.quorum))
+        out.append(
+            Series(f"group/{g.name}", "group", g.name, g.members, cadence.duration, weeks, g.quorum)
+        )
     return tuple(out)
 
 

@@ -30,6 +30,7 @@ class Invalid(ValueError):
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_RANGE = re.compile(r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*([wdhm])\s*$")
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+$")
 
@@ -66,8 +67,9 @@ def address(value: object) -> tuple[str, str]:
     raw = text(value)
     name, addr = parseaddr(raw)
     if not addr or not _EMAIL.match(addr):
-        raise Invalid(f"'{raw}' is not an address",
-                      'write it as "Mentorship Team <mentorship@example.org>"')
+        raise Invalid(
+            f"'{raw}' is not an address", 'write it as "Mentorship Team <mentorship@example.org>"'
+        )
     return name.strip(), addr.lower()
 
 
@@ -86,7 +88,9 @@ def zone(value: object) -> str:
             pass
     hint = suggest(raw, sorted(_zones())) or "use an IANA name such as 'Europe/Lisbon'"
     if re.match(r"^(UTC|GMT)?\s*[+-]\d", raw):
-        hint = "use an IANA name such as 'America/Sao_Paulo', not a fixed offset (offsets ignore DST)"
+        hint = (
+            "use an IANA name such as 'America/Sao_Paulo', not a fixed offset (offsets ignore DST)"
+        )
     raise Invalid(f"unknown time zone '{raw}'", hint)
 
 
@@ -100,13 +104,17 @@ def day(value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise Invalid(f"expected a date, got {_show(value)}", "write it as 2026-03-02 (no quotes needed)")
+    raise Invalid(
+        f"expected a date, got {_show(value)}", "write it as 2026-03-02 (no quotes needed)"
+    )
 
 
 def clock(value: object, *, allow_24: bool = False) -> int:
     """'HH:MM' → minutes after midnight."""
     if not isinstance(value, str):
-        raise Invalid(f"expected a time like \"15:00\", got {_show(value)}", 'write it in quotes: "15:00"')
+        raise Invalid(
+            f'expected a time like "15:00", got {_show(value)}', 'write it in quotes: "15:00"'
+        )
     m = _TIME.match(value)
     if not m:
         raise Invalid(f"'{value}' is not a time", 'write it as "HH:MM", e.g. "09:30"')
@@ -119,26 +127,36 @@ def clock(value: object, *, allow_24: bool = False) -> int:
 
 def hours(value: object) -> DayWindow:
     """'HH:MM-HH:MM' → a window that does not wrap midnight (24:00 may end it)."""
-    if not isinstance(value, str) or value.count("-") != 1:
-        raise Invalid(f"'{value}' is not a range of hours", 'write it as "09:00-17:00"')
+    if not isinstance(value, str) or not _RANGE.match(value):
+        raise Invalid(f"{_show(value)} is not a range of hours", 'write it as "09:00-17:00"')
     a, b = value.split("-")
     start, end = clock(a), clock(b, allow_24=True)
     if end <= start:
-        raise Invalid(f"'{value}' ends before it starts",
-                      "hours do not wrap midnight; use at most \"00:00-24:00\"")
+        raise Invalid(
+            f"'{value}' ends before it starts",
+            'hours do not wrap midnight; use at most "00:00-24:00"',
+        )
     return DayWindow(start, end)
 
 
 def duration(value: object) -> timedelta:
     if not isinstance(value, str):
-        raise Invalid(f"expected a duration like \"30m\", got {_show(value)}",
-                      'write it in quotes with a unit: "2w", "3d", "4h" or "30m"')
+        raise Invalid(
+            f'expected a duration like "30m", got {_show(value)}',
+            'write it in quotes with a unit: "2w", "3d", "4h" or "30m"',
+        )
     m = _DURATION.match(value)
     if not m:
-        raise Invalid(f"'{value}' is not a duration", 'use a number and one unit: "2w", "3d", "4h", "30m"')
+        raise Invalid(
+            f"'{value}' is not a duration", 'use a number and one unit: "2w", "3d", "4h", "30m"'
+        )
     n, unit = int(m.group(1)), m.group(2)
-    return {"w": timedelta(weeks=n), "d": timedelta(days=n), "h": timedelta(hours=n),
-            "m": timedelta(minutes=n)}[unit]
+    return {
+        "w": timedelta(weeks=n),
+        "d": timedelta(days=n),
+        "h": timedelta(hours=n),
+        "m": timedelta(minutes=n),
+    }[unit]
 
 
 def weeks(value: object, *, allow_zero: bool = False) -> int:
@@ -167,14 +185,18 @@ def weekday(value: object) -> int:
             return WEEKDAYS.index(v)
         if v in _FULL_DAYS:
             return _FULL_DAYS.index(v)
-        raise Invalid(f"'{value}' is not a weekday",
-                      suggest(v[:3], WEEKDAYS) or "use mon, tue, wed, thu, fri, sat or sun")
-    raise Invalid(f"expected a weekday like \"fri\", got {_show(value)}", 'write it in quotes: "fri"')
+        raise Invalid(
+            f"'{value}' is not a weekday",
+            suggest(v[:3], WEEKDAYS) or "use mon, tue, wed, thu, fri, sat or sun",
+        )
+    raise Invalid(f'expected a weekday like "fri", got {_show(value)}', 'write it in quotes: "fri"')
 
 
 def weekdays(value: object) -> frozenset[int]:
     if not isinstance(value, list):
-        raise Invalid(f"expected a list of weekdays, got {_show(value)}", 'e.g. ["mon", "tue", "wed"]')
+        raise Invalid(
+            f"expected a list of weekdays, got {_show(value)}", 'e.g. ["mon", "tue", "wed"]'
+        )
     days = [weekday(v) for v in value]
     if not days:
         raise Invalid("needs at least one weekday", 'e.g. ["mon", "tue", "wed", "thu", "fri"]')
@@ -207,8 +229,13 @@ def choice(value: object, options: tuple[str, ...]) -> str:
 
 
 def _kind(value: object) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _show(value: object) -> str:

@@ -65,8 +65,13 @@ class _Reader:
     def fail(self, path: str, message: str, hint: str = "") -> None:
         self.issues.append(Issue(line_of(self.lines, path), path, message, hint))
 
-    def table(self, raw: object, path: str, fields: Sequence[s.Field],
-              extra: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    def table(
+        self,
+        raw: object,
+        path: str,
+        fields: Sequence[s.Field],
+        extra: Callable[[str], bool] | None = None,
+    ) -> dict[str, Any]:
         """Parse a table by its fields; unknown keys and bad values become issues."""
         if not isinstance(raw, dict):
             self.fail(path, "expected a table", f"write it as [{path}] with keys below it")
@@ -75,8 +80,11 @@ class _Reader:
         out: dict[str, Any] = {}
         for key in raw:
             if key not in known and not (extra and extra(key)):
-                self.fail(f"{path}.{key}", "unknown key",
-                          f.suggest(key, known) or f"known keys: {', '.join(known)}")
+                self.fail(
+                    f"{path}.{key}",
+                    "unknown key",
+                    f.suggest(key, known) or f"known keys: {', '.join(known)}",
+                )
         for fd in fields:
             where = f"{path}.{fd.name}"
             if fd.name not in raw:
@@ -103,7 +111,10 @@ class _Reader:
         return raw
 
 
-def _people(r: _Reader, raw: list[Any], defaults: dict[str, Any]) -> list[PersonConfig]:
+def _people(
+    r: _Reader, raw: list[Any], defaults: dict[str, Any]
+) -> tuple[list[PersonConfig], set[str]]:
+    """Valid people, and every email named (so one bad field does not cascade into pairs)."""
     people: list[PersonConfig] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(r.array(raw, "people")):
@@ -113,28 +124,44 @@ def _people(r: _Reader, raw: list[Any], defaults: dict[str, Any]) -> list[Person
         if email is not None:
             if email in seen:
                 first = seen[email]
-                r.fail(f"{path}.email", f"duplicate person '{email}'",
-                       f"also people[{first}] on line {line_of(r.lines, f'people[{first}]')}")
+                r.fail(
+                    f"{path}.email",
+                    f"duplicate person '{email}'",
+                    f"also people[{first}] on line {line_of(r.lines, f'people[{first}]')}",
+                )
                 continue
             seen[email] = i
         preferred = v["preferred_hours"] or defaults["preferred_hours"]
         available = v["available_hours"] or defaults["available_hours"]
-        if preferred and available and not available.contains(preferred) and (
-                v["preferred_hours"] or v["available_hours"]):
+        if (
+            preferred
+            and available
+            and not available.contains(preferred)
+            and (v["preferred_hours"] or v["available_hours"])
+        ):
             key = "preferred_hours" if v["preferred_hours"] else "available_hours"
-            r.fail(f"{path}.{key}",
-                   f"available_hours {_hours(available)} do not contain preferred_hours "
-                   f"{_hours(preferred)}", "widen available_hours or narrow preferred_hours")
+            r.fail(
+                f"{path}.{key}",
+                f"available_hours {_hours(available)} do not contain preferred_hours "
+                f"{_hours(preferred)}",
+                "widen available_hours or narrow preferred_hours",
+            )
         away = _away(r, v["away"], f"{path}.away")
         if None in (email, v["timezone"], preferred, available):
             continue
-        people.append(PersonConfig(
-            email=email, name=v["name"] or email, timezone=v["timezone"],
-            preferred=preferred, available=available,
-            workdays=v["workdays"] if v["workdays"] is not None else defaults["workdays"],
-            away=away,
-            miss_cost=v["miss_cost"] if v["miss_cost"] is not None else defaults["miss_cost"]))
-    return people
+        people.append(
+            PersonConfig(
+                email=email,
+                name=v["name"] or email,
+                timezone=v["timezone"],
+                preferred=preferred,
+                available=available,
+                workdays=v["workdays"] if v["workdays"] is not None else defaults["workdays"],
+                away=away,
+                miss_cost=v["miss_cost"] if v["miss_cost"] is not None else defaults["miss_cost"],
+            )
+        )
+    return people, set(seen)
 
 
 def _hours(w: DayWindow) -> str:
@@ -143,7 +170,9 @@ def _hours(w: DayWindow) -> str:
 
 def _away(r: _Reader, raw: object, path: str) -> tuple[Away, ...]:
     if not isinstance(raw, list):
-        r.fail(path, "expected a list of periods", "away = [{ from = 2026-04-06, to = 2026-04-10 }]")
+        r.fail(
+            path, "expected a list of periods", "away = [{ from = 2026-04-06, to = 2026-04-10 }]"
+        )
         return ()
     out = []
     for j, item in enumerate(raw):
@@ -151,8 +180,11 @@ def _away(r: _Reader, raw: object, path: str) -> tuple[Away, ...]:
         if v["from"] is None or v["to"] is None:
             continue
         if v["to"] < v["from"]:
-            r.fail(f"{path}[{j}].to", f"ends ({v['to']}) before it starts ({v['from']})",
-                   "swap from and to")
+            r.fail(
+                f"{path}[{j}].to",
+                f"ends ({v['to']}) before it starts ({v['from']})",
+                "swap from and to",
+            )
             continue
         out.append(Away(v["from"], v["to"]))
     return tuple(sorted(out, key=lambda a: (a.first, a.last)))
@@ -162,8 +194,11 @@ def _person_ref(r: _Reader, path: str, email: str | None, known: set[str]) -> st
     if email is None:
         return None
     if email not in known:
-        r.fail(path, f"unknown person '{email}'",
-               f.suggest(email, sorted(known)) or "add them under [[people]] first")
+        r.fail(
+            path,
+            f"unknown person '{email}'",
+            f.suggest(email, sorted(known)) or "add them under [[people]] first",
+        )
         return None
     return email
 
@@ -205,14 +240,18 @@ def _quorum(r: _Reader, raw: object, path: str, size: int) -> int:
             return size
         n = math.ceil(raw * size - 1e-9)
     if n > size:
-        r.fail(path, f"quorum {n} is larger than the group ({size} members)",
-               f"use at most {size}, or a share such as 0.6")
+        r.fail(
+            path,
+            f"quorum {n} is larger than the group ({size} members)",
+            f"use at most {size}, or a share such as 0.6",
+        )
         return size
     return n
 
 
-def _groups(r: _Reader, raw: list[Any], known: set[str], cadences: dict[str, MeetingCadence]
-            ) -> list[GroupConfig]:
+def _groups(
+    r: _Reader, raw: list[Any], known: set[str], cadences: dict[str, MeetingCadence]
+) -> list[GroupConfig]:
     out: list[GroupConfig] = []
     names: set[str] = set()
     group_cadences = sorted(k for k in cadences if k not in s.FIXED_CADENCES)
@@ -237,7 +276,9 @@ def _groups(r: _Reader, raw: list[Any], known: set[str], cadences: dict[str, Mee
             if _person_ref(r, f"{path}.members[{j}]", email, known) is None:
                 continue
             if email in members:
-                r.fail(f"{path}.members[{j}]", f"'{email}' is listed twice", "list each member once")
+                r.fail(
+                    f"{path}.members[{j}]", f"'{email}' is listed twice", "list each member once"
+                )
                 continue
             members.append(email)
         cadence = v["cadence"]
@@ -245,16 +286,26 @@ def _groups(r: _Reader, raw: list[Any], known: set[str], cadences: dict[str, Mee
             if len(group_cadences) == 1:
                 cadence = group_cadences[0]
             else:
-                r.fail(path, "missing key 'cadence'",
-                       f"one of: {', '.join(group_cadences)}" if group_cadences
-                       else "add a group cadence such as [cadences.circle]")
+                r.fail(
+                    path,
+                    "missing key 'cadence'",
+                    f"one of: {', '.join(group_cadences)}"
+                    if group_cadences
+                    else "add a group cadence such as [cadences.circle]",
+                )
         elif cadence in s.FIXED_CADENCES:
-            r.fail(f"{path}.cadence", f"'{cadence}' is a pair cadence, not a group one",
-                   "define e.g. [cadences.circle] and use it here")
+            r.fail(
+                f"{path}.cadence",
+                f"'{cadence}' is a pair cadence, not a group one",
+                "define e.g. [cadences.circle] and use it here",
+            )
             cadence = None
         elif cadence not in cadences:
-            r.fail(f"{path}.cadence", f"unknown cadence '{cadence}'",
-                   f.suggest(cadence, group_cadences) or f"define [cadences.{cadence}]")
+            r.fail(
+                f"{path}.cadence",
+                f"unknown cadence '{cadence}'",
+                f.suggest(cadence, group_cadences) or f"define [cadences.{cadence}]",
+            )
             cadence = None
         quorum = _quorum(r, v["quorum"], f"{path}.quorum", len(members))
         if name is None or cadence is None or not members:
@@ -271,10 +322,13 @@ def _cadences(r: _Reader, raw: object) -> tuple[CheckinCadence, dict[str, Meetin
         r.fail("cadences", "expected a table of cadences", "e.g. [cadences.call]")
     c = r.table(tables.get("checkin", {}), "cadences.checkin", s.CHECKIN)
     checkin = CheckinCadence(
-        every=c["every"] or 1, weekday=c["weekday"] if c["weekday"] is not None else 4,
+        every=c["every"] or 1,
+        weekday=c["weekday"] if c["weekday"] is not None else 4,
         at=c["at"] if c["at"] is not None else 15 * 60,
         remind_after=c["remind_after"] or f.duration("2d"),
-        escalate_after_missed=c["escalate_after_missed"] or 2, offset=c["offset"] or 0)
+        escalate_after_missed=c["escalate_after_missed"] or 2,
+        offset=c["offset"] or 0,
+    )
     meetings: dict[str, MeetingCadence] = {}
     for name, body in tables.items():
         if name == "checkin":
@@ -302,23 +356,32 @@ def _phases(r: _Reader, raw: list[Any], cadence_names: set[str]) -> list[Phase]:
                 continue
             where = f"{path}.{key}"
             if key not in cadence_names:
-                r.fail(where, f"unknown cadence '{key}'",
-                       f.suggest(key, sorted(cadence_names)) or "phases change cadences by name")
+                r.fail(
+                    where,
+                    f"unknown cadence '{key}'",
+                    f.suggest(key, sorted(cadence_names)) or "phases change cadences by name",
+                )
                 continue
             if value == "off":
                 changes[key] = None
                 continue
             if not isinstance(value, dict):
-                r.fail(where, f"expected \"off\" or a table, got {value!r}",
-                       f'{key} = "off" or {key} = {{ every = "4w" }}')
+                r.fail(
+                    where,
+                    f'expected "off" or a table, got {value!r}',
+                    f'{key} = "off" or {key} = {{ every = "4w" }}',
+                )
                 continue
             fields = s.FIXED_CADENCES.get(key, s.GROUP_CADENCE)
             allowed = {fd.name: fd for fd in fields}
             parsed: dict[str, object] = {}
             for k, val in value.items():
                 if k == "duration" and key != "checkin":
-                    r.fail(f"{where}.{k}", "a phase cannot change a meeting's length",
-                           "an invite series keeps one duration; change every or switch it off")
+                    r.fail(
+                        f"{where}.{k}",
+                        "a phase cannot change a meeting's length",
+                        "an invite series keeps one duration; change every or switch it off",
+                    )
                     continue
                 if k not in allowed:
                     r.fail(f"{where}.{k}", "unknown key", f.suggest(k, allowed) or "")
@@ -332,30 +395,45 @@ def _phases(r: _Reader, raw: list[Any], cadence_names: set[str]) -> list[Phase]:
         if after is None:
             continue
         if after in afters:
-            r.fail(f"{path}.after", f"another phase already starts after {after}w",
-                   "merge the two phases")
+            r.fail(
+                f"{path}.after",
+                f"another phase already starts after {after}w",
+                "merge the two phases",
+            )
             continue
         afters.add(after)
         out.append(Phase(after, changes))
     return sorted(out, key=lambda p: p.after)
 
 
-def _server(r: _Reader, raw: object, path: str, fields: Sequence[s.Field], imap: bool
-            ) -> ServerSettings | None:
+def _server(
+    r: _Reader, raw: object, path: str, fields: Sequence[s.Field], imap: bool
+) -> ServerSettings | None:
     v = r.table(raw, path, fields)
     if v["host"] is None:
         return None
     security = v["security"] or ("tls" if imap else "starttls")
-    default_port = {"tls": 993, "starttls": 143, "none": 143} if imap else \
-        {"tls": 465, "starttls": 587, "none": 25}
-    common = dict(host=v["host"], port=v["port"] or default_port[security], security=security,
-                  username=v["username"] or "", password_env=v["password_env"] or "",
-                  timeout=float(v["timeout"] or 30))
+    default_port = (
+        {"tls": 993, "starttls": 143, "none": 143}
+        if imap
+        else {"tls": 465, "starttls": 587, "none": 25}
+    )
+    common = dict(
+        host=v["host"],
+        port=v["port"] or default_port[security],
+        security=security,
+        username=v["username"] or "",
+        password_env=v["password_env"] or "",
+        timeout=float(v["timeout"] or 30),
+    )
     if imap:
-        return ImapSettings(**common, folder=v["folder"] or "INBOX",  # type: ignore[arg-type]
-                            processed_folder=v["processed_folder"] or "Rota/Processed",
-                            review_folder=v["review_folder"] or "Rota/Review")
-    return ServerSettings(**common)  # type: ignore[arg-type]
+        return ImapSettings(
+            **common,
+            folder=v["folder"] or "INBOX",
+            processed_folder=v["processed_folder"] or "Rota/Processed",
+            review_folder=v["review_folder"] or "Rota/Review",
+        )
+    return ServerSettings(**common)
 
 
 def _mail(r: _Reader, raw: object) -> MailSettings:
@@ -370,12 +448,20 @@ def _mail(r: _Reader, raw: object) -> MailSettings:
     if transport == "imap-smtp":
         for name, value in (("smtp", v["smtp"]), ("imap", v["imap"])):
             if value is None:
-                r.fail("mail.transport", f"transport imap-smtp needs mail.{name}",
-                       f"add {name} = {{ host = \"…\", … }} under [mail]")
-    return MailSettings(transport=transport, maildir=Path(v["maildir"] or "var/mail"),
-                        smtp=smtp, imap=imap, authserv_id=v["authserv_id"] or "",
-                        templates=Path(v["templates"]) if v["templates"] else None,
-                        reply_to=v["reply_to"] or "")
+                r.fail(
+                    "mail.transport",
+                    f"transport imap-smtp needs mail.{name}",
+                    f'add {name} = {{ host = "…", … }} under [mail]',
+                )
+    return MailSettings(
+        transport=transport,
+        maildir=Path(v["maildir"] or "var/mail"),
+        smtp=smtp,
+        imap=imap,
+        authserv_id=v["authserv_id"] or "",
+        templates=Path(v["templates"]) if v["templates"] else None,
+        reply_to=v["reply_to"] or "",
+    )
 
 
 def parse_config(text: str, path: Path, display: str | None = None) -> Config:
@@ -401,16 +487,24 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
         r.fail("program", "missing the [program] table", "see config/example.toml")
     p = r.table(data.get("program", {}), "program", s.PROGRAM)
     d = r.table(data.get("defaults", {}), "defaults", s.DEFAULTS)
-    if d["preferred_hours"] and d["available_hours"] and not d["available_hours"].contains(
-            d["preferred_hours"]):
-        r.fail("defaults.preferred_hours",
-               f"available_hours {_hours(d['available_hours'])} do not contain preferred_hours "
-               f"{_hours(d['preferred_hours'])}", "widen available_hours or narrow preferred_hours")
+    if (
+        d["preferred_hours"]
+        and d["available_hours"]
+        and not d["available_hours"].contains(d["preferred_hours"])
+    ):
+        r.fail(
+            "defaults.preferred_hours",
+            f"available_hours {_hours(d['available_hours'])} do not contain preferred_hours "
+            f"{_hours(d['preferred_hours'])}",
+            "widen available_hours or narrow preferred_hours",
+        )
     if p["starts"] and p["ends"] and p["ends"] < p["starts"]:
-        r.fail("program.ends", f"ends ({p['ends']}) before the program starts ({p['starts']})",
-               "check the dates")
-    people = _people(r, data.get("people", []), d)
-    known = {x.email for x in people}
+        r.fail(
+            "program.ends",
+            f"ends ({p['ends']}) before the program starts ({p['starts']})",
+            "check the dates",
+        )
+    people, known = _people(r, data.get("people", []), d)
     if not data.get("people"):
         r.fail("people", "no people", "add at least one [[people]] entry")
     pairs = _pairs(r, data.get("pairs", []), known)
@@ -423,8 +517,11 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
         if v["name"] is None or v["on"] is None:
             continue
         if p["starts"] and p["ends"] and not p["starts"] <= v["on"] <= p["ends"]:
-            r.fail(f"evaluations[{i}].on", f"{v['on']} is outside the program",
-                   f"pick a date from {p['starts']} to {p['ends']}")
+            r.fail(
+                f"evaluations[{i}].on",
+                f"{v['on']} is outside the program",
+                f"pick a date from {p['starts']} to {p['ends']}",
+            )
         evaluations.append(Evaluation(v["name"], v["on"], tuple(v["headings"] or ())))
     mail = _mail(r, data.get("mail"))
     st = r.table(data.get("store", {}), "store", s.STORE)
@@ -433,11 +530,26 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
     organizer_name, organizer = p["organizer"]
     return Config(
         path=path,
-        program=ProgramInfo(p["name"], organizer_name, organizer, p["starts"], p["ends"],
-                            p["timezone"], p["secret_env"]),
-        people=tuple(people), pairs=tuple(pairs), groups=tuple(groups), checkin=checkin,
-        meetings=meetings, phases=tuple(phases), evaluations=tuple(evaluations), mail=mail,
-        store=StoreSettings(st["url"]), miss_cost=d["miss_cost"])
+        program=ProgramInfo(
+            p["name"],
+            organizer_name,
+            organizer,
+            p["starts"],
+            p["ends"],
+            p["timezone"],
+            p["secret_env"],
+        ),
+        people=tuple(people),
+        pairs=tuple(pairs),
+        groups=tuple(groups),
+        checkin=checkin,
+        meetings=meetings,
+        phases=tuple(phases),
+        evaluations=tuple(evaluations),
+        mail=mail,
+        store=StoreSettings(st["url"]),
+        miss_cost=d["miss_cost"],
+    )
 
 
 def load_config(path: str | Path) -> Config:
@@ -447,8 +559,17 @@ def load_config(path: str | Path) -> Config:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(display, [Issue(1, "file", "no such file",
-                                          "pass the config with -c, e.g. -c config/example.toml")]) from None
+        raise ConfigError(
+            display,
+            [
+                Issue(
+                    1,
+                    "file",
+                    "no such file",
+                    "pass the config with -c, e.g. -c config/example.toml",
+                )
+            ],
+        ) from None
     except (OSError, UnicodeDecodeError) as bad:
         raise ConfigError(display, [Issue(1, "file", f"cannot read it: {bad}")]) from None
     return parse_config(text, p, display)

@@ -24,10 +24,10 @@ class _Scanner:
 
     # -- low level -------------------------------------------------------------------------
     def peek(self, n: int = 1) -> str:
-        return self.text[self.pos: self.pos + n]
+        return self.text[self.pos : self.pos + n]
 
     def advance(self, n: int = 1) -> None:
-        chunk = self.text[self.pos: self.pos + n]
+        chunk = self.text[self.pos : self.pos + n]
         self.line += chunk.count("\n")
         self.pos += n
 
@@ -51,7 +51,7 @@ class _Scanner:
             while end != -1 and quote == '"' and self._escaped(end):
                 end = self.text.find(quote * 3, end + 1)
             end = len(self.text) if end == -1 else end
-            value = self.text[self.pos:end]
+            value = self.text[self.pos : end]
             self.advance(end - self.pos + 3)
             while self.peek() == quote:  # up to two extra quotes belong to the string
                 self.advance()
@@ -66,7 +66,7 @@ class _Scanner:
             if c == quote or c == "\n":
                 break
             self.advance()
-        value = self.text[start:self.pos]
+        value = self.text[start : self.pos]
         self.advance()
         return value
 

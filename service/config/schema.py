@@ -40,8 +40,10 @@ def env_name(value: object) -> str:
 def store_url(value: object) -> str:
     raw = f.text(value)
     if not raw.startswith(("sqlite://", "postgresql://", "postgresql+")):
-        raise f.Invalid(f"'{raw}' is not a supported store URL",
-                        'use "sqlite:///var/rota.db" or "postgresql://user@host/db"')
+        raise f.Invalid(
+            f"'{raw}' is not a supported store URL",
+            'use "sqlite:///var/rota.db" or "postgresql://user@host/db"',
+        )
     return raw
 
 
@@ -64,34 +66,56 @@ def _optional_text(value: object) -> str:
 
 PROGRAM = (
     Field("name", f.text, REQUIRED, "shown in every subject line and report"),
-    Field("organizer", f.address, REQUIRED,
-          "From: of every email and ORGANIZER of every invite, as \"Name <address>\""),
+    Field(
+        "organizer",
+        f.address,
+        REQUIRED,
+        'From: of every email and ORGANIZER of every invite, as "Name <address>"',
+    ),
     Field("starts", f.day, REQUIRED, "week 0 is the ISO week (Mon-Sun, program zone) holding it"),
     Field("ends", f.day, REQUIRED, "the last week is the one whose Monday is on or before it"),
     Field("timezone", f.zone, "UTC", "reference zone for program weeks and reports"),
-    Field("secret_env", env_name, "ROTA_SECRET",
-          "environment variable holding the reply-token key (needed only to send or verify mail)"),
+    Field(
+        "secret_env",
+        env_name,
+        "ROTA_SECRET",
+        "environment variable holding the reply-token key (needed only to send or verify mail)",
+    ),
 )
 
 DEFAULTS = (
     Field("preferred_hours", f.hours, "09:00-17:00", "soft: meetings inside cost nothing"),
-    Field("available_hours", f.hours, "07:00-22:00",
-          "hard: a meeting never starts before or ends after these, local time"),
-    Field("workdays", f.weekdays, ["mon", "tue", "wed", "thu", "fri"],
-          "hard: days with meetings and emails, in the person's own calendar"),
-    Field("miss_cost", f.number, 16,
-          "burden (hours²) of being left out of a group meeting one could not attend"),
+    Field(
+        "available_hours",
+        f.hours,
+        "07:00-22:00",
+        "hard: a meeting never starts before or ends after these, local time",
+    ),
+    Field(
+        "workdays",
+        f.weekdays,
+        ["mon", "tue", "wed", "thu", "fri"],
+        "hard: days with meetings and emails, in the person's own calendar",
+    ),
+    Field(
+        "miss_cost",
+        f.number,
+        16,
+        "burden (hours²) of being left out of a group meeting one could not attend",
+    ),
 )
 
 PERSON = (
     Field("email", f.email, REQUIRED, "compared lowercased"),
     Field("name", f.text, "", "defaults to the address"),
-    Field("timezone", f.zone, REQUIRED, "IANA name, e.g. \"America/New_York\""),
+    Field("timezone", f.zone, REQUIRED, 'IANA name, e.g. "America/New_York"'),
     Field("preferred_hours", f.hours, None, "overrides [defaults]"),
     Field("available_hours", f.hours, None, "overrides [defaults]"),
     Field("workdays", f.weekdays, None, "overrides [defaults]"),
     Field("miss_cost", f.number, None, "overrides [defaults]"),
-    Field("away", lambda v: v, [], "inclusive local dates: [{ from = 2026-04-06, to = 2026-04-10 }]"),
+    Field(
+        "away", lambda v: v, [], "inclusive local dates: [{ from = 2026-04-06, to = 2026-04-10 }]"
+    ),
 )
 
 AWAY = (
@@ -108,7 +132,9 @@ GROUP = (
     Field("name", f.text, REQUIRED, "unique; the series id is group/NAME"),
     Field("members", lambda v: v, REQUIRED, "people's emails"),
     Field("cadence", f.text, None, "a group cadence under [cadences]; default: the only one"),
-    Field("quorum", lambda v: v, None, "members needed: a count, or a share rounded up; default all"),
+    Field(
+        "quorum", lambda v: v, None, "members needed: a count, or a share rounded up; default all"
+    ),
 )
 
 CHECKIN = (
@@ -117,7 +143,9 @@ CHECKIN = (
     Field("at", f.clock, "15:00", "mentee-local time of the prompt"),
     Field("remind_after", f.duration, "2d", "one reminder this long after an unanswered prompt"),
     Field("escalate_after_missed", f.count, 2, "tell the mentor after this many missed in a row"),
-    Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first prompt in this program week"),
+    Field(
+        "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first prompt in this program week"
+    ),
 )
 
 CALL = (
@@ -129,13 +157,17 @@ CALL = (
 REVIEW = (
     Field("every", f.weeks, "4w", "weeks between goal reviews"),
     Field("duration", f.minutes, "45m", "length of each review"),
-    Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first review in this program week"),
+    Field(
+        "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first review in this program week"
+    ),
 )
 
 GROUP_CADENCE = (
     Field("every", f.weeks, "4w", "weeks between group meetings"),
     Field("duration", f.minutes, "60m", "length of each meeting"),
-    Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first meeting in this program week"),
+    Field(
+        "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first meeting in this program week"
+    ),
 )
 
 FIXED_CADENCES = {"checkin": CHECKIN, "call": CALL, "review": REVIEW}
@@ -149,28 +181,53 @@ EVALUATION = (
 )
 
 MAIL = (
-    Field("transport", lambda v: f.choice(v, ("maildir", "imap-smtp")), "maildir",
-          "\"maildir\" (embedded default, no network) or \"imap-smtp\""),
+    Field(
+        "transport",
+        lambda v: f.choice(v, ("maildir", "imap-smtp")),
+        "maildir",
+        '"maildir" (embedded default, no network) or "imap-smtp"',
+    ),
     Field("maildir", f.text, "var/mail", "outbox/ gets every email; drop replies into inbox/"),
     Field("smtp", lambda v: v, None, "SMTP server (transport imap-smtp)"),
     Field("imap", lambda v: v, None, "IMAP server (transport imap-smtp)"),
-    Field("authserv_id", _optional_text, "", "trust Authentication-Results headers from this server only"),
-    Field("templates", _optional_text, "", "folder of your own templates (default: the packaged ones)"),
-    Field("reply_to", lambda v: f.email(v) if v != "" else "", "", "replies go to local+TOKEN@domain; default checkins@ organizer's domain"),
+    Field(
+        "authserv_id",
+        _optional_text,
+        "",
+        "trust Authentication-Results headers from this server only",
+    ),
+    Field(
+        "templates", _optional_text, "", "folder of your own templates (default: the packaged ones)"
+    ),
+    Field(
+        "reply_to",
+        lambda v: f.email(v) if v != "" else "",
+        "",
+        "replies go to local+TOKEN@domain; default checkins@ organizer's domain",
+    ),
 )
 
 SERVER_COMMON = (
     Field("host", f.text, REQUIRED, "server name"),
     Field("username", lambda v: f.text(v, allow_empty=True), "", "login name"),
-    Field("password_env", lambda v: env_name(v) if v else "", "", "environment variable holding the password"),
+    Field(
+        "password_env",
+        lambda v: env_name(v) if v else "",
+        "",
+        "environment variable holding the password",
+    ),
     Field("timeout", lambda v: f.number(v, minimum=1), 30, "seconds per network operation"),
 )
 
 SMTP = (
     *SERVER_COMMON,
     Field("port", port, None, "default: 465 for tls, 587 for starttls, 25 for none"),
-    Field("security", lambda v: f.choice(v, ("tls", "starttls", "none")), "starttls",
-          "\"tls\" (implicit), \"starttls\" (required, never opportunistic) or \"none\" (loopback only)"),
+    Field(
+        "security",
+        lambda v: f.choice(v, ("tls", "starttls", "none")),
+        "starttls",
+        '"tls" (implicit), "starttls" (required, never opportunistic) or "none" (loopback only)',
+    ),
 )
 
 IMAP = (
@@ -182,7 +239,19 @@ IMAP = (
     Field("review_folder", f.text, "Rota/Review", "where mail for a human goes, with its reason"),
 )
 
-STORE = (Field("url", store_url, "sqlite:///var/rota.db", "SQLAlchemy URL: SQLite file or PostgreSQL"),)
+STORE = (
+    Field("url", store_url, "sqlite:///var/rota.db", "SQLAlchemy URL: SQLite file or PostgreSQL"),
+)
 
-TOP = ("program", "defaults", "people", "pairs", "groups", "cadences", "phases", "evaluations",
-       "mail", "store")
+TOP = (
+    "program",
+    "defaults",
+    "people",
+    "pairs",
+    "groups",
+    "cadences",
+    "phases",
+    "evaluations",
+    "mail",
+    "store",
+)

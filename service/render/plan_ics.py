@@ -15,19 +15,33 @@ from service.config.model import Config
 from service.render.view import PlanView
 
 
-def series_event(config: Config, plan: Plan, series_id: str, view: PlanView | None,
-                 dtstamp: datetime, description: str = "", sequence: int = 0) -> SeriesEvent:
+def series_event(
+    config: Config,
+    plan: Plan,
+    series_id: str,
+    view: PlanView | None,
+    dtstamp: datetime,
+    description: str = "",
+    sequence: int = 0,
+) -> SeriesEvent:
     s = plan.series(series_id)
     people = {p.email: p for p in config.people}
     occs = view.occurrences(s.id) if view else list(plan.occurrences[s.id])
-    meetings = tuple(Meeting(o.week, o.start, o.end, frozenset(o.left_out))
-                     for o in occs if o.start is not None and o.end is not None)
+    meetings = tuple(
+        Meeting(o.week, o.start, o.end, frozenset(o.left_out))
+        for o in occs
+        if o.start is not None and o.end is not None
+    )
     return SeriesEvent(
         uid=series_uid(config.program.organizer, config.program.starts, s.id),
         summary=f"{s.title}",
         organizer=(config.program.organizer_name, config.program.organizer),
         attendees=tuple(Attendee(m, people[m].name, people[m].timezone) for m in s.members),
-        meetings=meetings, description=description, sequence=sequence, dtstamp=dtstamp)
+        meetings=meetings,
+        description=description,
+        sequence=sequence,
+        dtstamp=dtstamp,
+    )
 
 
 def export_stamp(config: Config, source_date_epoch: str | None) -> datetime:

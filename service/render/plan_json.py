@@ -20,11 +20,16 @@ def local_iso(dt: datetime, zone: str) -> str:
     return dt.astimezone(ZoneInfo(zone)).isoformat()
 
 
-def occurrence_json(o: Occurrence, zones: Mapping[str, str], members: tuple[str, ...],
-                    group: bool) -> dict[str, Any]:
+def occurrence_json(
+    o: Occurrence, zones: Mapping[str, str], members: tuple[str, ...], group: bool
+) -> dict[str, Any]:
     if o.start is None or o.end is None:
-        return {"week": o.week, "unschedulable": True, "blocked_by": list(o.blocked_by),
-                "reason": o.reason}
+        return {
+            "week": o.week,
+            "unschedulable": True,
+            "blocked_by": list(o.blocked_by),
+            "reason": o.reason,
+        }
     item: dict[str, Any] = {
         "week": o.week,
         "start": utc_z(o.start),
@@ -42,10 +47,20 @@ def plan_json(plan: Plan, view: PlanView) -> dict[str, Any]:
     series = []
     for s in plan.program.series:
         occs = [occurrence_json(o, zones, s.members, s.is_group) for o in view.occurrences(s.id)]
-        series.append({"id": s.id, "kind": s.kind, "title": s.title, "attendees": list(s.members),
-                       "occurrences": occs})
-    return {"program": plan.program.name, "series": series,
-            "burden": {e: cost_to_hours2(c) for e, c in view.burden().items()}}
+        series.append(
+            {
+                "id": s.id,
+                "kind": s.kind,
+                "title": s.title,
+                "attendees": list(s.members),
+                "occurrences": occs,
+            }
+        )
+    return {
+        "program": plan.program.name,
+        "series": series,
+        "burden": {e: cost_to_hours2(c) for e, c in view.burden().items()},
+    }
 
 
 def render_json(plan: Plan, view: PlanView) -> str:

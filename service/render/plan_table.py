@@ -32,11 +32,19 @@ def render_table(plan: Plan, view: PlanView, names: dict[str, str]) -> str:
         occs = view.occurrences(s.id)
         if not occs:
             continue
-        width = max([18] + [len(names.get(m, m)) + 2 for m in s.members] +
-                    [len(zones[m]) + 2 for m in s.members])
-        out += ["", f"{s.id} — {s.title}, {s.duration} min"
-                + (f", quorum {s.quorum} of {len(s.members)}" if s.is_group else "")]
-        out.append(" week  start (UTC)       " + "".join(names.get(m, m).ljust(width) for m in s.members))
+        width = max(
+            [18]
+            + [len(names.get(m, m)) + 2 for m in s.members]
+            + [len(zones[m]) + 2 for m in s.members]
+        )
+        out += [
+            "",
+            f"{s.id} — {s.title}, {s.duration} min"
+            + (f", quorum {s.quorum} of {len(s.members)}" if s.is_group else ""),
+        ]
+        out.append(
+            " week  start (UTC)       " + "".join(names.get(m, m).ljust(width) for m in s.members)
+        )
         out.append("                         " + "".join(zones[m].ljust(width) for m in s.members))
         for o in occs:
             if o.start is None:
@@ -55,13 +63,18 @@ def render_table(plan: Plan, view: PlanView, names: dict[str, str]) -> str:
                     text = f"{text} *{_num(cost)}"
                 cells.append(text.ljust(width))
             fixed = "  (fixed)" if o.fixed else ""
-            out.append(f"{o.week:5d}  {_DAYS[utc.weekday()]} {utc:%m-%d %H:%M}   " + "".join(cells).rstrip()
-                       + fixed)
+            out.append(
+                f"{o.week:5d}  {_DAYS[utc.weekday()]} {utc:%m-%d %H:%M}   "
+                + "".join(cells).rstrip()
+                + fixed
+            )
     burden = view.burden()
     top = max(burden.values(), default=0) or 1
     out += ["", "Burden per person (hours², sum of d² and miss costs), largest first"]
     for email, cost in sorted(burden.items(), key=lambda kv: (-kv[1], kv[0])):
         bar = "█" * round(24 * cost / top)
-        out.append(f"  {names.get(email, email)[:22]:22} {email[:30]:30} {zones[email][:22]:22}"
-                   f" {_num(cost_to_hours2(cost)):>8}  {bar}")
+        out.append(
+            f"  {names.get(email, email)[:22]:22} {email[:30]:30} {zones[email][:22]:22}"
+            f" {_num(cost_to_hours2(cost)):>8}  {bar}"
+        )
     return "\n".join(out) + "\n"

@@ -30,10 +30,7 @@ class LocalClock:
     day: IntArray
     start: IntArray
     end: IntArray
-
-    @property
-    def weekday(self) -> IntArray:
-        return (self.day + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    weekday: IntArray  # 0 = Monday
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +47,10 @@ def local_clock(zone: str, starts: IntArray, duration: int, grid: WeekGrid) -> L
     ends = starts + duration * 60
     local_end = ends + table.offset(ends)
     day = local_start // DAY
-    return LocalClock(day, (local_start - day * DAY) // 60, -((day * DAY - local_end) // 60))
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
+    return LocalClock(
+        day, (local_start - day * DAY) // 60, -((day * DAY - local_end) // 60), weekday
+    )
 
 
 def inconvenience(start: IntArray, end: IntArray, pref_start: int, pref_end: int) -> IntArray:

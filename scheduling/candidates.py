@@ -11,14 +11,14 @@ swapped for a free better one) while shrinking problems by one to two orders of 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from scheduling.availability import BoolArray, CostModel
 from scheduling.model import Away, Person, Series
 from scheduling.weeks import SLOT_SECONDS, WeekGrid
-from scheduling.zones import IntArray
+from scheduling.zones import DAY, IntArray
 
 
 @dataclass(slots=True)
@@ -33,6 +33,8 @@ class Candidates:
     cost: IntArray  # [k, m] minutes²
     rank: IntArray  # [k] 0 = most comfortable: the tie-break among equal costs
     local: IntArray  # [k, m] member-local weekday·1440 + start minute (the rhythm signature)
+    regime: tuple[object, ...] | None = None  # what the candidates depend on, when shared
+    memo: dict[object, object] = field(default_factory=dict)  # derived data, shared per regime
 
     @property
     def duration(self) -> int:
@@ -41,6 +43,19 @@ class Candidates:
     @property
     def seconds(self) -> int:
         return self.series.duration * 60
+
+    def span(self) -> tuple[int, int]:
+        """[first start, last end) of the candidates: what other meetings could overlap."""
+        rel = self.memo.get("span")
+        if not isinstance(rel, tuple):
+            rel = self.memo["span"] = (
+                int(self.slots.min() - self.slots[0]),
+                int(self.slots.max() - self.slots[0]),
+            )
+        first = int(self.slots[0])
+        lo: int = rel[0]
+        hi: int = rel[1]
+        return first + lo, first + hi + self.seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +249,7 @@ def potential_conflicts(occs: Sequence[Candidates]) -> list[tuple[int, int]]:
             by_person.setdefault(p, []).append(i)
     pairs: set[tuple[int, int]] = set()
     for idx in by_person.values():
-        spans = sorted(
-            (int(occs[i].slots.min()), int(occs[i].slots.max()) + occs[i].seconds, i) for i in idx
-        )
+        spans = sorted((*occs[i].span(), i) for i in idx)
         for a in range(len(spans)):
             _start_a, end_a, ia = spans[a]
             for b in range(a + 1, len(spans)):
@@ -257,7 +270,14 @@ def blocking_budget(o: Candidates, others: Sequence[Candidates]) -> int:
 def prune(o: Candidates, budget: int) -> Candidates:
     """Keep per cost vector the `budget + 1` best-ranked slots; drop vectors that more than
     `budget` strictly better slots dominate. Exact: some kept slot is always free and no worse."""
-    classes, inverse, sizes = np.unique(o.cost, axis=0, return_inverse=True, return_counts=True)
+    if o.cost.shape[1] <= 2 and o.cost.size and int(o.cost.max()) < 1 << 30:
+        flat = o.cost[:, 0] << 31 | (o.cost[:, 1] if o.cost.shape[1] == 2 else 0)
+        _, first, inverse, sizes = np.unique(
+            flat, return_index=True, return_inverse=True, return_counts=True
+        )
+        classes = o.cost[first]
+    else:
+        classes, inverse, sizes = np.unique(o.cost, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
     le = (classes[:, None, :] <= classes[None, :, :]).all(axis=2)
     lt = (classes[:, None, :] < classes[None, :, :]).any(axis=2)
@@ -283,3 +303,128 @@ def prune(o: Candidates, budget: int) -> Candidates:
         np.argsort(np.argsort(o.rank[k], kind="stable"), kind="stable"),
         o.local[k],
     )
+
+
+class CandidateSource:
+    """Candidates of every occurrence of one program, computed once per *regime*.
+
+    An occurrence's candidates depend only on its members' profiles, its length and quorum,
+    and the UTC offsets of their zones (and the program's) that week, as long as nobody is
+    away or already booked then. Weeks and series sharing all of those share candidates,
+    shifted in time; large programs have few such regimes, so this is where planning time goes
+    from per-occurrence to per-regime.
+    """
+
+    def __init__(
+        self,
+        model: CostModel,
+        people: Mapping[str, Person],
+        zone: str,
+        busy: Mapping[str, Sequence[tuple[int, int]]],
+    ) -> None:
+        self.model = model
+        self.people = people
+        self.zone = zone
+        self.busy = busy
+        self._offsets: dict[tuple[str, int], object] = {}
+        self._regimes: dict[tuple[str, int], tuple[object, ...] | None] = {}
+        self._profiles: dict[str, tuple[object, ...]] = {}
+        self._raw: dict[tuple[object, ...], Candidates | None] = {}
+        self._pruned: dict[tuple[object, ...], Candidates] = {}
+        self.hits = 0
+
+    def _steady_offset(self, zone: str, week: int) -> object:
+        """The zone's UTC offset if it holds all week (with a day's margin); otherwise the week
+        itself, since candidates then follow that week's own changes."""
+        if (zone, week) in self._offsets:
+            return self._offsets[(zone, week)]
+        from scheduling.zones import offset_table
+
+        grid = self.model.grid
+        lo, hi = int(grid.bounds[week]) - DAY, int(grid.bounds[week + 1]) + DAY
+        table = offset_table(zone, int(grid.bounds[0]) // DAY - 1, int(grid.bounds[-1]) // DAY + 1)
+        offs = table.offset(np.asarray([lo, hi], dtype=np.int64))
+        inside = any(lo < t.at <= hi for t in table.transitions)
+        found: object = ("week", week) if inside or offs[0] != offs[1] else int(offs[0])
+        self._offsets[(zone, week)] = found
+        return found
+
+    def regime(self, series: Series, week: int) -> tuple[object, ...] | None:
+        """What this occurrence's candidates depend on, or None when they are its own."""
+        key = (series.id, week)
+        if key not in self._regimes:
+            self._regimes[key] = self._regime(series, week)
+        return self._regimes[key]
+
+    def _regime(self, series: Series, week: int) -> tuple[object, ...] | None:
+        grid = self.model.grid
+        first, last = grid.bounds[week] - DAY, grid.bounds[week + 1] + DAY
+        parts: list[object] = [series.duration, series.quorum, self._steady_offset(self.zone, week)]
+        for email in series.members:
+            p = self.people[email]
+            if p.away and _away_in_week(p, grid, week):
+                return None
+            if any(first < b_end and b_start < last for b_start, b_end in self.busy.get(email, ())):
+                return None
+            profile = self._profiles.get(email)
+            if profile is None:
+                profile = self._profiles[email] = (p.profile(), p.miss_cost)
+            parts += [profile, self._steady_offset(p.zone, week)]
+        if None in parts:
+            return None
+        return tuple(parts)
+
+    def candidates(
+        self, series: Series, week: int, index: Mapping[str, int]
+    ) -> Candidates | Blocked:
+        key = self.regime(series, week)
+        if key is None:
+            return occurrence_candidates(self.model, series, week, self.people, index, self.busy)
+        base = int(self.model.grid.bounds[week])
+        if key not in self._raw:
+            found = occurrence_candidates(self.model, series, week, self.people, index, self.busy)
+            if isinstance(found, Blocked):
+                self._raw[key] = None
+                return found
+            found.slots = found.slots - base
+            self._raw[key] = found
+        else:
+            self.hits += 1
+        template = self._raw[key]
+        if template is None:
+            return occurrence_candidates(self.model, series, week, self.people, index, self.busy)
+        members = np.asarray([index[e] for e in series.members], dtype=np.int64)
+        return Candidates(
+            series,
+            week,
+            members,
+            template.slots + base,
+            template.attend,
+            template.cost,
+            template.rank,
+            template.local,
+            regime=key,
+        )
+
+    def pruned(self, o: Candidates, budget: int) -> Candidates:
+        if o.regime is None:
+            return prune(o, budget)
+        base = int(self.model.grid.bounds[o.week])
+        key = (o.regime, budget)
+        hit = self._pruned.get(key)
+        if hit is None:
+            hit = prune(o, budget)
+            hit.slots = hit.slots - base
+            self._pruned[key] = hit
+        return Candidates(
+            o.series,
+            o.week,
+            o.members,
+            hit.slots + base,
+            hit.attend,
+            hit.cost,
+            hit.rank,
+            hit.local,
+            regime=o.regime,
+            memo=hit.memo,
+        )

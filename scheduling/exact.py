@@ -10,6 +10,10 @@ gives the same plan on any machine.
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +23,26 @@ from scipy.sparse import coo_matrix
 from scheduling.candidates import Problem
 
 NODE_LIMIT = 20_000
+
+
+@contextmanager
+def _solver_output_suppressed() -> Iterator[None]:
+    """HiGHS prints some diagnostics with C printf regardless of its output options; they
+    must never reach our stdout (it may be carrying `rota plan --format json`)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (embedded): nothing to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +145,24 @@ def solve_exact(
     r += people
     a = coo_matrix((vals, (rows_i, cols_i)), shape=(r, n + 1)).tocsr()
     constraints = LinearConstraint(a, np.asarray(lo), np.asarray(hi))
+    with _solver_output_suppressed():
+        return _solve(problem, n, m_col, constraints, total, upper, offsets, node_limit)
+
+
+def _solve(
+    problem: Problem,
+    n: int,
+    m_col: int,
+    constraints: LinearConstraint,
+    total: np.ndarray,
+    upper: int | None,
+    offsets: list[int],
+    node_limit: int,
+) -> ExactResult | None:
     integrality = np.ones(n + 1)
     integrality[m_col] = 0
     m_hi = float(upper) if upper is not None else np.inf
     options = {"node_limit": node_limit, "mip_rel_gap": 1e-7, "presolve": True}
-
     c1 = np.zeros(n + 1)
     c1[m_col] = 1.0
     res1 = milp(

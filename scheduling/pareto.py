@@ -11,10 +11,11 @@ vectorised numpy, so a pair is solved exactly in about a millisecond.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from scheduling.candidates import Problem
+from scheduling.candidates import Candidates, Problem
 from scheduling.zones import IntArray
 
 
@@ -49,6 +50,13 @@ def bundle_options(
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Non-clashing slot combinations of a bundle: (choices [k, len], costs [k, width], rank [k])."""
     first = problem.occs[members[0]]
+    if len(members) == 1:  # an occurrence alone: its own frontier, the same for its whole regime
+        key = ("options", tuple(first.members.tolist()), width)
+        hit = first.memo.get(key)
+        if hit is None:
+            hit = first.memo[key] = _single_options(first, width)
+        return hit  # type: ignore[return-value]
+
     choice = np.arange(len(first.slots), dtype=np.int64)[:, None]
     cost = np.zeros((len(first.slots), width), dtype=np.int64)
     cost[:, first.members] += first.cost
@@ -80,6 +88,17 @@ def bundle_options(
     return choice, cost, rank
 
 
+def _single_options(occ: Candidates, width: int) -> tuple[IntArray, IntArray, IntArray]:
+    choice = np.arange(len(occ.slots), dtype=np.int64)[:, None]
+    cost = np.zeros((len(occ.slots), width), dtype=np.int64)
+    cost[:, occ.members] += occ.cost
+    rank = occ.rank.astype(np.int64)
+    if width == 2 and len(choice):
+        keep = _frontier(cost[:, 0], cost[:, 1], rank)
+        choice, cost, rank = choice[keep], cost[keep], rank[keep]
+    return choice, cost, rank
+
+
 def _frontier(a: IntArray, b: IntArray, r: IntArray) -> IntArray:
     """Indices of the Pareto-minimal (a, b) points, the lowest r among equal points."""
     order = np.lexsort((r, b, a))
@@ -88,12 +107,35 @@ def _frontier(a: IntArray, b: IntArray, r: IntArray) -> IntArray:
     return order[bs < best_before]
 
 
-def solve_pair(problem: Problem) -> list[int] | None:
-    """Exact (max, total) optimum for a component of at most two people; None if a bundle
-    has no clash-free combination (the caller falls back to a solver that can drop one)."""
-    width = 2
-    base = np.zeros(2, dtype=np.int64)
-    base[: len(problem.base)] = problem.base
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """Every Pareto-optimal (A, B) burden pair of a two-person component, and how to get each."""
+
+    a: IntArray
+    b: IntArray
+    rank: IntArray  # comfort tie-break: lower is nicer
+    _groups: list[list[int]]
+    _options: list[IntArray]
+    _backs: list[tuple[IntArray, IntArray]]
+    _size: int
+
+    def choice(self, point: int) -> list[int]:
+        """The slot of each occurrence that yields frontier point `point`."""
+        picks: list[int] = []
+        for parent, option in reversed(self._backs):
+            picks.append(int(option[point]))
+            point = int(parent[point])
+        picks.reverse()
+        out = [0] * self._size
+        for members, choice, pick in zip(self._groups, self._options, picks, strict=True):
+            for pos, o in enumerate(members):
+                out[o] = int(choice[pick, pos])
+        return out
+
+
+def pair_frontier(problem: Problem) -> Frontier | None:
+    """The Pareto frontier of a component of at most two people (columns 0 and 1), or None if
+    some bundle has no clash-free combination."""
     groups = bundles(problem)
     a = np.zeros(1, dtype=np.int64)
     b = np.zeros(1, dtype=np.int64)
@@ -101,7 +143,7 @@ def solve_pair(problem: Problem) -> list[int] | None:
     backs: list[tuple[IntArray, IntArray]] = []
     options: list[IntArray] = []
     for members in groups:
-        choice, cost, rank = bundle_options(problem, members, width)
+        choice, cost, rank = bundle_options(problem, members, 2)
         if not len(choice):
             return None
         na = (a[:, None] + cost[None, :, 0]).reshape(-1)
@@ -112,15 +154,16 @@ def solve_pair(problem: Problem) -> list[int] | None:
         backs.append((keep // k, keep % k))
         options.append(choice)
         a, b, r = na[keep], nb[keep], nr[keep]
-    worst = np.maximum(a + base[0], b + base[1])
-    best = int(np.lexsort((r, a + b, worst))[0])
-    picks: list[int] = []
-    for parent, option in reversed(backs):
-        picks.append(int(option[best]))
-        best = int(parent[best])
-    picks.reverse()
-    out = [0] * len(problem.occs)
-    for members, choice, pick in zip(groups, options, picks, strict=True):
-        for pos, o in enumerate(members):
-            out[o] = int(choice[pick, pos])
-    return out
+    return Frontier(a, b, r, groups, options, backs, len(problem.occs))
+
+
+def solve_pair(problem: Problem) -> list[int] | None:
+    """Exact (max, total) optimum for a component of at most two people; None if a bundle
+    has no clash-free combination (the caller falls back to a solver that can drop one)."""
+    front = pair_frontier(problem)
+    if front is None:
+        return None
+    base = np.zeros(2, dtype=np.int64)
+    base[: len(problem.base)] = problem.base
+    worst = np.maximum(front.a + base[0], front.b + base[1])
+    return front.choice(int(np.lexsort((front.rank, front.a + front.b, worst))[0]))

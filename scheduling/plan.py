@@ -20,11 +20,10 @@ from scheduling.availability import CostModel
 from scheduling.candidates import (
     Blocked,
     Candidates,
+    CandidateSource,
     Problem,
     blocking_budget,
-    occurrence_candidates,
     potential_conflicts,
-    prune,
 )
 from scheduling.exact import solve_exact
 from scheduling.heuristic import solve_heuristic
@@ -39,9 +38,11 @@ from scheduling.model import (
 )
 from scheduling.pareto import solve_pair
 from scheduling.rhythm import settle_rhythm
+from scheduling.stars import pairs_start, solve_star
 from scheduling.weeks import build_grid, to_datetime
 
 EXACT_LIMIT = 4_000  # kept candidate slots in a component up to which we solve by MILP
+EXACT_PROGRAM_OCCURRENCES = 5_000  # programs up to this size get MILP wherever it is needed
 METHODS = ("auto", "exact", "heuristic")
 
 
@@ -79,17 +80,27 @@ def _components(spec: ProgramSpec) -> list[tuple[tuple[str, ...], list[Series]]]
 
 
 def _zero_cost_choice(problem: Problem) -> list[int] | None:
-    """The best-ranked all-zero slots, if they are clash-free: then the component costs nothing."""
-    choice: list[int] = []
-    for occ in problem.occs:
-        zero = np.flatnonzero(~occ.cost.any(axis=1))
-        if not zero.size:
-            return None
-        choice.append(int(zero[np.argmin(occ.rank[zero])]))
+    """A clash-free all-zero plan (best-ranked zero slots first), if there is an easy one: then
+    the component costs nothing and nothing can be fairer."""
+    neighbours: list[list[int]] = [[] for _ in problem.occs]
     for a, b in problem.conflicts:
-        if problem.clash(a, choice[a], b, choice[b]):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    choice = [-1] * len(problem.occs)
+    for o, occ in enumerate(problem.occs):
+        zero = np.flatnonzero(~occ.cost.any(axis=1))
+        for s in zero[np.argsort(occ.rank[zero], kind="stable")].tolist():
+            if not any(choice[k] >= 0 and problem.clash(o, s, k, choice[k]) for k in neighbours[o]):
+                choice[o] = s
+                break
+        else:
             return None
     return choice
+
+
+def _best_zero(occ: Candidates) -> int:
+    zero = np.flatnonzero(~occ.cost.any(axis=1))
+    return int(zero[np.argmin(occ.rank[zero])]) if zero.size else -1
 
 
 def _key(problem: Problem, choice: Sequence[int]) -> tuple[int, int]:
@@ -97,8 +108,12 @@ def _key(problem: Problem, choice: Sequence[int]) -> tuple[int, int]:
     return int(burden.max(initial=0)), int(burden.sum())
 
 
-def solve(problem: Problem, method: str = "auto") -> Solved:
-    """Choose one kept slot per occurrence (−1: none left without double-booking someone)."""
+def solve(problem: Problem, method: str = "auto", exact_ok: bool = True) -> Solved:
+    """Choose one kept slot per occurrence (−1: none left without double-booking someone).
+
+    Fast exact methods first (nothing to trade, two people, a star reaching its bound); then
+    integer programming for small components of small programs; the heuristic beyond.
+    """
     if not problem.occs:
         return Solved([], "trivial", True)
     zero = _zero_cost_choice(problem)
@@ -106,22 +121,33 @@ def solve(problem: Problem, method: str = "auto") -> Solved:
         return Solved(zero, "trivial", True)
     if method == "heuristic":
         return Solved(solve_heuristic(problem), "heuristic", False)
-    if len(problem.people) <= 2 and method == "auto":
-        pair = solve_pair(problem)
-        if pair is not None:
-            return Solved(pair, "pareto", True)
+    fallback: Solved | None = None
+    if method == "auto":
+        if len(problem.people) <= 2:
+            pair = solve_pair(problem)
+            if pair is not None:
+                return Solved(pair, "pareto", True)
+        star = solve_star(problem)
+        if star is not None:
+            if star.optimal:
+                return Solved(star.choice, "star", True)
+            fallback = Solved(star.choice, "star", False)
     size = sum(len(o.slots) for o in problem.occs)
-    if method == "exact" or size <= EXACT_LIMIT:
+    if method == "exact" or (exact_ok and size <= EXACT_LIMIT):
         exact = solve_exact(problem)
         if exact is not None and exact.optimal:
             return Solved(exact.choice, "milp", True)
-        guess = solve_heuristic(problem)
+        guess = fallback or Solved(
+            solve_heuristic(problem, start=pairs_start(problem)), "heuristic", False
+        )
         if exact is not None and (
-            min(guess) < 0 or _key(problem, exact.choice) <= _key(problem, guess)
+            min(guess.choice) < 0 or _key(problem, exact.choice) <= _key(problem, guess.choice)
         ):
             return Solved(exact.choice, "milp", False)
-        return Solved(guess, "heuristic", False)
-    return Solved(solve_heuristic(problem), "heuristic", False)
+        return guess
+    return fallback or Solved(
+        solve_heuristic(problem, start=pairs_start(problem)), "heuristic", False
+    )
 
 
 def _busy(
@@ -153,18 +179,129 @@ def _fixed_occurrence(s: Series, e: LedgerEntry) -> Occurrence:
     )
 
 
-def _planned(occ: Candidates, slot: int, people: Sequence[str]) -> Occurrence:
-    start = to_datetime(int(occ.slots[slot]))
-    members = [people[i] for i in occ.members.tolist()]
-    attend = occ.attend[slot].tolist()
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """Where a solved occurrence landed, independent of which people and week it is."""
+
+    offset: int  # seconds after the start of its program week; -1 when it could not be seated
+    attend: tuple[bool, ...]
+    cost: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    seats: tuple[Seat | Blocked, ...]  # one per occurrence to plan, in component order
+    method: str
+    optimal: bool
+    worst: int
+    total: int
+
+
+def _component_shape(
+    source: CandidateSource,
+    members: Sequence[str],
+    series: Sequence[Series],
+    todo: Sequence[tuple[Series, int]],
+    base: np.ndarray,
+) -> tuple[object, ...] | None:
+    """Everything a component's outcome depends on, when every occurrence has a shared regime:
+    components of the same shape (same profiles, weeks, carried burden) get the same outcome."""
+    index = {e: i for i, e in enumerate(members)}
+    position = {s.id: i for i, s in enumerate(series)}
+    parts: list[object] = [
+        tuple(base.tolist()),
+        tuple(tuple(index[m] for m in s.members) for s in series),
+    ]
+    for s, w in todo:
+        regime = source.regime(s, w)
+        if regime is None:
+            return None
+        parts.append((position[s.id], w, regime))
+    return tuple(parts)
+
+
+def _solve_component(
+    source: CandidateSource,
+    members: tuple[str, ...],
+    todo: Sequence[tuple[Series, int]],
+    base: np.ndarray,
+    method: str,
+    exact_ok: bool,
+) -> Outcome:
+    index = {e: i for i, e in enumerate(members)}
+    found = [source.candidates(s, w, index) for s, w in todo]
+    raw = [f for f in found if isinstance(f, Candidates)]
+    conflicts = potential_conflicts(raw)  # pruning only narrows spans, so these stay a superset
+    problem = Problem(members, base, raw, conflicts)
+    zero = _zero_cost_choice(problem) if method != "heuristic" else None
+    rhythm = True
+    if zero is not None:
+        solved = Solved(zero, "trivial", True)
+        # each occurrence got its best-ranked free slot: rank follows local times, so the
+        # series already keeps one rhythm wherever its regime does; nothing to settle
+        rhythm = any(s != _best_zero(o) for o, s in zip(raw, zero, strict=True))
+    else:
+        others: list[list[Candidates]] = [[] for _ in raw]
+        for a, b in conflicts:
+            others[a].append(raw[b])
+            others[b].append(raw[a])
+        occs = [source.pruned(o, blocking_budget(o, others[i])) for i, o in enumerate(raw)]
+        problem = Problem(members, base, occs, conflicts)
+        solved = solve(problem, method, exact_ok)
+    occs = problem.occs
+    choice = settle_rhythm(problem, solved.choice) if rhythm else solved.choice
+    burden = problem.burden(choice)
+    bounds = source.model.grid.bounds
+    seats: list[Seat | Blocked] = []
+    picks = iter(zip(occs, choice, strict=True))
+    for f in found:
+        if isinstance(f, Blocked):
+            seats.append(f)
+            continue
+        occ, slot = next(picks)
+        if slot < 0:
+            seats.append(Seat(-1, (), ()))
+            continue
+        seats.append(
+            Seat(
+                int(occ.slots[slot]) - int(bounds[occ.week]),
+                tuple(occ.attend[slot].tolist()),
+                tuple(int(c) for c in occ.cost[slot].tolist()),
+            )
+        )
+    return Outcome(
+        tuple(seats), solved.method, solved.optimal, int(burden.max(initial=0)), int(burden.sum())
+    )
+
+
+def _occurrence(s: Series, week: int, seat: Seat | Blocked, start_of_week: int) -> Occurrence:
+    if isinstance(seat, Blocked):
+        return Occurrence(
+            series_id=s.id,
+            week=week,
+            start=None,
+            end=None,
+            blocked_by=seat.blocked_by,
+            reason=seat.reason,
+        )
+    if seat.offset < 0:
+        return Occurrence(
+            series_id=s.id,
+            week=week,
+            start=None,
+            end=None,
+            blocked_by=s.members,
+            reason="every slot left overlaps another meeting of a member",
+        )
+    start = to_datetime(start_of_week + seat.offset)
     return Occurrence(
-        series_id=occ.series.id,
-        week=occ.week,
+        series_id=s.id,
+        week=week,
         start=start,
-        end=start + timedelta(minutes=occ.duration),
-        attendees=tuple(m for m, a in zip(members, attend, strict=True) if a),
-        left_out=tuple(m for m, a in zip(members, attend, strict=True) if not a),
-        cost={m: int(c) for m, c in zip(members, occ.cost[slot].tolist(), strict=True)},
+        end=start + timedelta(minutes=s.duration),
+        attendees=tuple(m for m, a in zip(s.members, seat.attend, strict=True) if a),
+        left_out=tuple(m for m, a in zip(s.members, seat.attend, strict=True) if not a),
+        cost=dict(zip(s.members, seat.cost, strict=True)),
     )
 
 
@@ -184,65 +321,32 @@ def plan_program(
     for e in entries:
         for m, c in e.burden.items():
             carried[m] = carried.get(m, 0) + int(c)
-    busy = _busy(spec, fixed)
+    source = CandidateSource(model, people, spec.zone, _busy(spec, fixed))
+    # Exact integer programming only where a whole program is small enough for it everywhere.
+    exact_ok = sum(len(s.weeks) for s in spec.series) <= EXACT_PROGRAM_OCCURRENCES
+    cache: dict[tuple[object, ...], Outcome] = {}
     occurrences: dict[str, list[Occurrence]] = {s.id: [] for s in spec.series}
     reports: list[ComponentReport] = []
     for members, series in _components(spec):
-        index = {e: i for i, e in enumerate(members)}
-        raw: list[Candidates] = []
+        todo = []
         for s in series:
             for w in s.weeks:
                 pinned = fixed.get((s.id, w))
                 if pinned is not None:
                     occurrences[s.id].append(_fixed_occurrence(s, pinned))
-                    continue
-                found = occurrence_candidates(model, s, w, people, index, busy)
-                if isinstance(found, Blocked):
-                    occurrences[s.id].append(
-                        Occurrence(
-                            series_id=s.id,
-                            week=w,
-                            start=None,
-                            end=None,
-                            blocked_by=found.blocked_by,
-                            reason=found.reason,
-                        )
-                    )
                 else:
-                    raw.append(found)
-        conflicts = potential_conflicts(raw)
-        others: list[list[Candidates]] = [[] for _ in raw]
-        for a, b in conflicts:
-            others[a].append(raw[b])
-            others[b].append(raw[a])
-        occs = [prune(o, blocking_budget(o, others[i])) for i, o in enumerate(raw)]
+                    todo.append((s, w))
         base = np.asarray([carried.get(m, 0) for m in members], dtype=np.int64)
-        problem = Problem(members, base, occs, potential_conflicts(occs))
-        solved = solve(problem, method)
-        choice = settle_rhythm(problem, solved.choice)
-        for occ, slot in zip(occs, choice, strict=True):
-            if slot >= 0:
-                occurrences[occ.series.id].append(_planned(occ, slot, members))
-            else:
-                occurrences[occ.series.id].append(
-                    Occurrence(
-                        series_id=occ.series.id,
-                        week=occ.week,
-                        start=None,
-                        end=None,
-                        blocked_by=tuple(members[i] for i in occ.members.tolist()),
-                        reason="every slot left overlaps another meeting of a member",
-                    )
-                )
-        burden = problem.burden(choice)
+        shape = _component_shape(source, members, series, todo, base)
+        outcome = cache.get(shape) if shape is not None else None
+        if outcome is None:
+            outcome = _solve_component(source, members, todo, base, method, exact_ok)
+            if shape is not None and not any(isinstance(x, Blocked) for x in outcome.seats):
+                cache[shape] = outcome  # blocked reasons name people, so those are not shared
+        for (s, w), seat in zip(todo, outcome.seats, strict=True):
+            occurrences[s.id].append(_occurrence(s, w, seat, int(grid.bounds[w])))
         reports.append(
-            ComponentReport(
-                members,
-                solved.method,
-                solved.optimal,
-                int(burden.max(initial=0)),
-                int(burden.sum()),
-            )
+            ComponentReport(members, outcome.method, outcome.optimal, outcome.worst, outcome.total)
         )
     ordered = {sid: tuple(sorted(v, key=lambda o: o.week)) for sid, v in occurrences.items()}
     totals = {p.email: 0 for p in spec.people}

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from scheduling.candidates import Problem
+from scheduling.candidates import Candidates, Problem
+from scheduling.zones import IntArray
+
+OPTIONS = 48  # equal-cost alternatives considered per occurrence, best-ranked first
+_BITS = 14  # a member's local weekday·1440 + minute is < 2¹⁴
+
+
+def _signatures(occ: Candidates, rows: IntArray) -> list[object]:
+    """A hashable local-time signature per slot: one integer for up to four members."""
+    local = occ.local[rows]
+    if local.shape[1] <= 4:
+        shifts = np.arange(local.shape[1], dtype=np.int64) * _BITS
+        return (local << shifts[None, :]).sum(axis=1).tolist()  # type: ignore[no-any-return]
+    return [tuple(r) for r in local.tolist()]
 
 
 def settle_rhythm(problem: Problem, choice: list[int]) -> list[int]:
@@ -26,24 +39,29 @@ def settle_rhythm(problem: Problem, choice: list[int]) -> list[int]:
             by_series.setdefault(occ.series.id, []).append(o)
     for sid in sorted(by_series):
         todo = by_series[sid]
-        options: dict[int, dict[tuple[int, ...], int]] = {}
+        if len(todo) < 2:
+            continue
+        options: dict[int, dict[object, int]] = {}
         for o in todo:
             occ = problem.occs[o]
             cur = choice[o]
-            same = (occ.cost == occ.cost[cur]).all(axis=1) & (occ.attend == occ.attend[cur]).all(
-                axis=1
+            same = np.flatnonzero(
+                (occ.cost == occ.cost[cur]).all(axis=1)
+                & (occ.attend == occ.attend[cur]).all(axis=1)
             )
-            options[o] = {tuple(occ.local[s].tolist()): s for s in np.flatnonzero(same).tolist()}
+            same = same[np.argsort(occ.rank[same], kind="stable")][:OPTIONS]
+            options[o] = dict(zip(_signatures(occ, same), same.tolist(), strict=True))
         pending = set(todo)
         while pending:
-            tally: dict[tuple[int, ...], tuple[int, int]] = {}
+            tally: dict[object, tuple[int, int]] = {}
             for o in sorted(pending):
+                rank = problem.occs[o].rank
                 for sig, s in options[o].items():
                     n, r = tally.get(sig, (0, 0))
-                    tally[sig] = (n + 1, r + int(problem.occs[o].rank[s]))
+                    tally[sig] = (n + 1, r + int(rank[s]))
             if not tally:
                 break
-            sig = min(tally, key=lambda k: (-tally[k][0], tally[k][1], k))
+            sig = min(tally, key=lambda k: (-tally[k][0], tally[k][1], str(k)))
             placed = []
             for o in sorted(pending):
                 slot = options[o].get(sig)

@@ -20,8 +20,18 @@ from tests.support.reference import (
 )
 
 
+def impossible(config: Config) -> int:
+    """How many occurrences have no slot at all where enough members can attend."""
+    return sum(
+        not feasible_slots(config, rule, week)
+        for rule in expected_series(config)
+        for week in rule.weeks
+    )
+
+
 def brute_optimum(config: Config, limit: int = 400_000) -> tuple[float, float] | None:
-    """(worst burden, total burden) of the best plan, or None if too many combinations."""
+    """(worst burden, total burden) of the best plan, or None if too many combinations.
+    Occurrences without any feasible slot are left out (they are unschedulable anyway)."""
     people = {p.email: p for p in config.people}
     options = []  # per occurrence: list of (start, end, attending set, {person: cost})
     for rule in expected_series(config):

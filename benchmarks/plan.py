@@ -108,12 +108,12 @@ def calibrate() -> float:
     return time.perf_counter() - t
 
 
-def run_size(pairs: int, groups: int) -> dict[str, object]:
+def run_size(pairs: int, groups: int, workers: int) -> dict[str, object]:
     from scheduling.plan import plan_program
 
     spec = generate(pairs, groups)
     t = time.perf_counter()
-    plan = plan_program(spec)
+    plan = plan_program(spec, workers=workers)
     elapsed = time.perf_counter() - t
     methods: dict[str, int] = {}
     for c in plan.components:
@@ -127,7 +127,11 @@ def run_size(pairs: int, groups: int) -> dict[str, object]:
         "occurrences": occurrences,
         "unschedulable": unsched,
         "seconds": elapsed,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": sum(
+            resource.getrusage(who).ru_maxrss
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
+        / 1024,  # this process plus its largest worker: an upper bound on the total at any moment
         "components": len(plan.components),
         "largest_component": max(len(c.people) for c in plan.components),
         "methods": methods,
@@ -201,33 +205,52 @@ def main() -> None:
     parser.add_argument(
         "--quality", type=int, default=50, help="small instances vs exact (0: skip)"
     )
+    parser.add_argument("--workers", default="1,2", help="process counts to compare")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(run_size(args.one, args.groups)))
+        print(json.dumps(run_size(args.one, args.groups, int(args.workers))))
         return
     cal = calibrate()
     print(f"calibration workload: {cal:.2f} s (times are also given in these units)")
     print(
-        f"{'pairs':>6} {'people':>7} {'occurrences':>11} {'seconds':>8} {'× calib':>8} {'peak MB':>8}"
-        f" {'µs/occ':>7} {'largest':>7}  methods per component"
+        f"{'pairs':>6} {'procs':>5} {'people':>7} {'occurrences':>11} {'seconds':>8} {'× calib':>8}"
+        f" {'peak MB':>8} {'µs/occ':>7} {'largest':>7}  methods per component"
     )
-    rows = []
-    for size in [int(x) for x in args.sizes.split(",")]:
-        cmd = [sys.executable, __file__, "--one", str(size), "--groups", str(args.groups)]
-        r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
-        rows.append(r)
-        print(
-            f"{r['pairs']:>6} {r['people']:>7} {r['occurrences']:>11} {r['seconds']:>8.2f} "
-            f"{r['seconds'] / cal:>8.2f} {r['peak_mb']:>8.0f} "
-            f"{1e6 * r['seconds'] / r['occurrences']:>7.1f} {r['largest_component']:>7}  {r['methods']}"
-        )
-    base = rows[0]
-    for r in rows[1:]:
-        print(
-            f"scaling {r['pairs']}/{base['pairs']} pairs: time ×{r['seconds'] / base['seconds']:.2f} "
-            f"for ×{r['occurrences'] / base['occurrences']:.2f} occurrences"
-        )
+    rows: dict[int, list[dict[str, object]]] = {}
+    for workers in [int(x) for x in args.workers.split(",")]:
+        for size in [int(x) for x in args.sizes.split(",")]:
+            cmd = [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                "--groups",
+                str(args.groups),
+                "--workers",
+                str(workers),
+            ]
+            r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+            rows.setdefault(workers, []).append(r)
+            print(
+                f"{r['pairs']:>6} {workers:>5} {r['people']:>7} {r['occurrences']:>11} {r['seconds']:>8.2f} "
+                f"{r['seconds'] / cal:>8.2f} {r['peak_mb']:>8.0f} "
+                f"{1e6 * r['seconds'] / r['occurrences']:>7.1f} {r['largest_component']:>7}  {r['methods']}"
+            )
+    for workers, series in rows.items():
+        base = series[0]
+        for r in series[1:]:
+            print(
+                f"scaling with {workers} process(es), {r['pairs']}/{base['pairs']} pairs: time "
+                f"×{r['seconds'] / base['seconds']:.2f} for ×{r['occurrences'] / base['occurrences']:.2f} occurrences"
+            )
+    if len(rows) > 1:
+        one, *more = list(rows)
+        for workers in more:
+            ratio = rows[one][-1]["seconds"] / rows[workers][-1]["seconds"]
+            print(
+                f"speed-up of {workers} processes over {one} at {rows[one][-1]['pairs']} pairs: ×{ratio:.2f}"
+            )
     if args.quality:
         q = quality(args.quality)
         print(

@@ -328,7 +328,7 @@ class CandidateSource:
         self.busy = busy
         self._offsets: dict[tuple[str, int], object] = {}
         self._regimes: dict[tuple[str, int], tuple[object, ...] | None] = {}
-        self._profiles: dict[str, tuple[object, ...]] = {}
+        self._own: dict[str, tuple[tuple[object, ...], str, frozenset[int]]] = {}
         self._raw: dict[tuple[object, ...], Candidates | None] = {}
         self._pruned: dict[tuple[object, ...], Candidates] = {}
         self.hits = 0
@@ -357,22 +357,29 @@ class CandidateSource:
         return self._regimes[key]
 
     def _regime(self, series: Series, week: int) -> tuple[object, ...] | None:
-        grid = self.model.grid
-        first, last = grid.bounds[week] - DAY, grid.bounds[week + 1] + DAY
         parts: list[object] = [series.duration, series.quorum, self._steady_offset(self.zone, week)]
         for email in series.members:
-            p = self.people[email]
-            if p.away and _away_in_week(p, grid, week):
+            own = self._own.get(email)
+            if own is None:
+                own = self._own[email] = self._person_facts(email)
+            profile, zone, irregular = own
+            if week in irregular:  # away or already booked around this week
                 return None
-            if any(first < b_end and b_start < last for b_start, b_end in self.busy.get(email, ())):
-                return None
-            profile = self._profiles.get(email)
-            if profile is None:
-                profile = self._profiles[email] = (p.profile(), p.miss_cost)
-            parts += [profile, self._steady_offset(p.zone, week)]
-        if None in parts:
-            return None
+            parts += [profile, self._steady_offset(zone, week)]
         return tuple(parts)
+
+    def _person_facts(self, email: str) -> tuple[tuple[object, ...], str, frozenset[int]]:
+        """A person's profile, zone, and the weeks their away periods or fixed meetings touch."""
+        p = self.people[email]
+        grid = self.model.grid
+        weeks = set()
+        for w in range(grid.weeks):
+            if p.away and _away_in_week(p, grid, w):
+                weeks.add(w)
+            first, last = grid.bounds[w] - DAY, grid.bounds[w + 1] + DAY
+            if any(first < b_end and b_start < last for b_start, b_end in self.busy.get(email, ())):
+                weeks.add(w)
+        return (p.profile(), p.miss_cost), p.zone, frozenset(weeks)
 
     def candidates(
         self, series: Series, week: int, index: Mapping[str, int]

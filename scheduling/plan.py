@@ -10,7 +10,9 @@ those and carries their burden, so re-planning mid-program continues the rotatio
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,6 +45,8 @@ from scheduling.weeks import build_grid, to_datetime
 
 EXACT_LIMIT = 4_000  # kept candidate slots in a component up to which we solve by MILP
 EXACT_PROGRAM_OCCURRENCES = 5_000  # programs up to this size get MILP wherever it is needed
+PARALLEL_MIN_COMPONENTS = 400  # below this, starting processes costs more than it saves
+PARALLEL_MIN_OCCURRENCES = 20_000
 METHODS = ("auto", "exact", "heuristic")
 
 
@@ -305,48 +309,143 @@ def _occurrence(s: Series, week: int, seat: Seat | Blocked, start_of_week: int) 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    members: tuple[str, ...]
+    todo: tuple[tuple[Series, int], ...]
+    base: np.ndarray
+    shape: tuple[object, ...] | None
+
+    def weight(self) -> int:
+        """A rough cost estimate, to share the work fairly between processes."""
+        group = any(s.is_group for s, _ in self.todo)
+        return len(self.todo) * (1 if len(self.members) <= 2 else 4) * (10 if group else 1)
+
+
+class _Planner:
+    """Everything one plan needs, built deterministically from the spec and the ledger."""
+
+    def __init__(
+        self, spec: ProgramSpec, entries: Sequence[LedgerEntry], method: str, shapes: bool = True
+    ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}")
+        self.spec, self.method = spec, method
+        self.grid = build_grid(spec.zone, spec.week0, spec.weeks)
+        people: dict[str, Person] = {p.email: p for p in spec.people}
+        existing = {(s.id, w) for s in spec.series for w in s.weeks}
+        self.fixed = {
+            (e.series_id, e.week): e for e in entries if (e.series_id, e.week) in existing
+        }
+        carried: dict[str, int] = {}
+        for e in entries:
+            for m, c in e.burden.items():
+                carried[m] = carried.get(m, 0) + int(c)
+        self.source = CandidateSource(
+            CostModel(self.grid), people, spec.zone, _busy(spec, self.fixed)
+        )
+        # Exact integer programming only where a whole program is small enough for it everywhere.
+        self.exact_ok = sum(len(s.weeks) for s in spec.series) <= EXACT_PROGRAM_OCCURRENCES
+        self.jobs: list[_Job] = []
+        for members, series in _components(spec):
+            todo = tuple((s, w) for s in series for w in s.weeks if (s.id, w) not in self.fixed)
+            base = np.asarray([carried.get(m, 0) for m in members], dtype=np.int64)
+            shape = _component_shape(self.source, members, series, todo, base) if shapes else None
+            self.jobs.append(_Job(members, todo, base, shape))
+
+    def solve(self, i: int) -> Outcome:
+        job = self.jobs[i]
+        return _solve_component(
+            self.source, job.members, job.todo, job.base, self.method, self.exact_ok
+        )
+
+
+def _solve_jobs(
+    spec: ProgramSpec, entries: Sequence[LedgerEntry], method: str, indices: Sequence[int]
+) -> list[tuple[int, Outcome]]:
+    """Worker process entry: rebuild the planner (deterministic) and solve some components."""
+    planner = _Planner(spec, entries, method, shapes=False)
+    return [(i, planner.solve(i)) for i in indices]
+
+
+def _warm() -> None:
+    """Runs first in each worker so its imports overlap the parent's preparation."""
+
+
+def _solve_many(
+    planner: _Planner,
+    entries: Sequence[LedgerEntry],
+    indices: list[int],
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> dict[int, Outcome]:
+    if pool is None or len(indices) < PARALLEL_MIN_COMPONENTS:
+        return {i: planner.solve(i) for i in indices}
+    buckets: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for i in sorted(indices, key=lambda i: (-planner.jobs[i].weight(), i)):  # longest first
+        k = loads.index(min(loads))
+        buckets[k].append(i)
+        loads[k] += planner.jobs[i].weight()
+    futures = [
+        pool.submit(_solve_jobs, planner.spec, entries, planner.method, sorted(b))
+        for b in buckets
+        if b
+    ]
+    return {i: out for f in futures for i, out in f.result()}
+
+
 def plan_program(
-    spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *, method: str = "auto"
+    spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *, method: str = "auto", workers: int = 1
 ) -> Plan:
-    """The fair plan of `spec`, continuing from `ledger`. Same input, same plan."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}")
-    grid = build_grid(spec.zone, spec.week0, spec.weeks)
-    model = CostModel(grid)
-    people: dict[str, Person] = {p.email: p for p in spec.people}
+    """The fair plan of `spec`, continuing from `ledger`. Same input, same plan, whatever
+    `workers` (processes sharing a large program's components) is."""
     entries = list(ledger)
-    existing = {(s.id, w) for s in spec.series for w in s.weeks}
-    fixed = {(e.series_id, e.week): e for e in entries if (e.series_id, e.week) in existing}
-    carried: dict[str, int] = {}
-    for e in entries:
-        for m, c in e.burden.items():
-            carried[m] = carried.get(m, 0) + int(c)
-    source = CandidateSource(model, people, spec.zone, _busy(spec, fixed))
-    # Exact integer programming only where a whole program is small enough for it everywhere.
-    exact_ok = sum(len(s.weeks) for s in spec.series) <= EXACT_PROGRAM_OCCURRENCES
-    cache: dict[tuple[object, ...], Outcome] = {}
+    big = sum(len(s.weeks) for s in spec.series) >= PARALLEL_MIN_OCCURRENCES
+    if workers > 1 and big:
+        # spawn, never fork: the caller (a daemon) may hold threads
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for _ in range(workers):
+                pool.submit(_warm)  # workers start importing while we prepare
+            return _plan(spec, entries, method, pool, workers)
+    return _plan(spec, entries, method, None, 1)
+
+
+def _plan(
+    spec: ProgramSpec,
+    entries: Sequence[LedgerEntry],
+    method: str,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> Plan:
+    planner = _Planner(spec, entries, method)
+    jobs = planner.jobs
+    first: dict[tuple[object, ...], int] = {}
+    for i, job in enumerate(jobs):
+        if job.shape is not None:
+            first.setdefault(job.shape, i)
+    leader = [i if job.shape is None else first[job.shape] for i, job in enumerate(jobs)]
+    outcomes = _solve_many(planner, entries, sorted(set(leader)), pool, workers)
+    # blocked reasons name people, so components copying a leader that had any are solved anew
+    followers = [i for i in range(len(jobs)) if i not in outcomes]
+    again = [i for i in followers if any(isinstance(x, Blocked) for x in outcomes[leader[i]].seats)]
+    outcomes.update(_solve_many(planner, entries, again, pool, workers))
+    for i in followers:
+        outcomes.setdefault(i, outcomes[leader[i]])
     occurrences: dict[str, list[Occurrence]] = {s.id: [] for s in spec.series}
+    for (sid, _), e in planner.fixed.items():
+        occurrences[sid].append(_fixed_occurrence(spec_series(spec, sid), e))
     reports: list[ComponentReport] = []
-    for members, series in _components(spec):
-        todo = []
-        for s in series:
-            for w in s.weeks:
-                pinned = fixed.get((s.id, w))
-                if pinned is not None:
-                    occurrences[s.id].append(_fixed_occurrence(s, pinned))
-                else:
-                    todo.append((s, w))
-        base = np.asarray([carried.get(m, 0) for m in members], dtype=np.int64)
-        shape = _component_shape(source, members, series, todo, base)
-        outcome = cache.get(shape) if shape is not None else None
-        if outcome is None:
-            outcome = _solve_component(source, members, todo, base, method, exact_ok)
-            if shape is not None and not any(isinstance(x, Blocked) for x in outcome.seats):
-                cache[shape] = outcome  # blocked reasons name people, so those are not shared
-        for (s, w), seat in zip(todo, outcome.seats, strict=True):
-            occurrences[s.id].append(_occurrence(s, w, seat, int(grid.bounds[w])))
+    bounds = planner.grid.bounds.tolist()
+    for i, job in enumerate(jobs):
+        outcome = outcomes[i]
+        for (s, w), seat in zip(job.todo, outcome.seats, strict=True):
+            occurrences[s.id].append(_occurrence(s, w, seat, bounds[w]))
         reports.append(
-            ComponentReport(members, outcome.method, outcome.optimal, outcome.worst, outcome.total)
+            ComponentReport(
+                job.members, outcome.method, outcome.optimal, outcome.worst, outcome.total
+            )
         )
     ordered = {sid: tuple(sorted(v, key=lambda o: o.week)) for sid, v in occurrences.items()}
     totals = {p.email: 0 for p in spec.people}
@@ -355,3 +454,10 @@ def plan_program(
             for m, c in o.cost.items():
                 totals[m] += c
     return Plan(spec, ordered, totals, tuple(reports))
+
+
+def spec_series(spec: ProgramSpec, series_id: str) -> Series:
+    for s in spec.series:
+        if s.id == series_id:
+            return s
+    raise KeyError(series_id)

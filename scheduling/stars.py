@@ -41,36 +41,36 @@ def hub_of(problem: Problem) -> int | None:
     return next(iter(shared)) if shared and len(shared) == 1 else None
 
 
-def _pair_problem(problem: Problem, first: int, second: int) -> tuple[list[int], Problem]:
-    """The occurrences shared by exactly `first` and `second`, as a two-person problem."""
-    idx = [
-        o
-        for o, occ in enumerate(problem.occs)
-        if sorted(occ.members.tolist()) == sorted([first, second])
-    ]
+def _by_pair(problem: Problem) -> dict[tuple[int, int], list[int]]:
+    """Occurrences of two-person series, grouped by the pair of people."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for o, occ in enumerate(problem.occs):
+        if len(occ.members) == 2:
+            a, b = occ.members.tolist()
+            out.setdefault((min(a, b), max(a, b)), []).append(o)
+    return out
+
+
+def _pair_problem(problem: Problem, idx: list[int], first: int) -> Problem:
+    """Occurrences `idx` (all shared by one pair, `first` one of them) as a two-person problem."""
     local = {o: i for i, o in enumerate(idx)}
     occs = [
         replace(problem.occs[o], members=np.where(problem.occs[o].members == first, 0, 1))
         for o in idx
     ]
     conflicts = [(local[a], local[b]) for a, b in problem.conflicts if a in local and b in local]
-    people = (problem.people[first], problem.people[second])
-    return idx, Problem(people, np.zeros(2, dtype=np.int64), occs, conflicts)
-
-
-def _spoke(problem: Problem, hub: int, other: int) -> tuple[list[int], Frontier | None]:
-    idx, sub = _pair_problem(problem, hub, other)
-    return idx, pair_frontier(sub)
+    other = next(p for p in problem.occs[idx[0]].members.tolist() if p != first)
+    return Problem(
+        (problem.people[first], problem.people[other]), np.zeros(2, dtype=np.int64), occs, conflicts
+    )
 
 
 def pairs_start(problem: Problem) -> list[int]:
     """Every pair's meetings at that pair's own fair optimum; other meetings left unseated
     (a start for local search on components that mix pairs and groups)."""
     choice = [-1] * len(problem.occs)
-    pairs = sorted({tuple(sorted(o.members.tolist())) for o in problem.occs if len(o.members) == 2})
-    for first, second in pairs:
-        idx, sub = _pair_problem(problem, first, second)
-        solved = solve_pair(sub)
+    for (first, _), idx in sorted(_by_pair(problem).items()):
+        solved = solve_pair(_pair_problem(problem, idx, first))
         if solved is not None:
             for o, slot in zip(idx, solved, strict=True):
                 choice[o] = slot
@@ -93,19 +93,18 @@ def solve_star(problem: Problem) -> StarResult | None:
     hub = hub_of(problem)
     if hub is None:
         return None
-    spokes = [p for p in range(len(problem.people)) if p != hub]
     parts = []
-    for other in spokes:
-        idx, front = _spoke(problem, hub, other)
+    for (a, b), idx in sorted(_by_pair(problem).items()):
+        front = pair_frontier(_pair_problem(problem, idx, hub))
         if front is None:
             return None
-        parts.append((other, idx, front))
+        parts.append((b if a == hub else a, idx, front))
     g_hub = int(problem.base[hub])
     breaks = np.unique(np.concatenate([front.b + int(problem.base[o]) for o, _, front in parts]))
     hub_total = np.full(len(breaks), g_hub, dtype=np.int64)
     for other, _, front in parts:
-        a, _ = _min_hub_cost(front, breaks - int(problem.base[other]))
-        hub_total += a
+        least, _ = _min_hub_cost(front, breaks - int(problem.base[other]))
+        hub_total += least
     worst = np.maximum(breaks, hub_total)
     bound = int(worst.min())
     # stage 2: least total with every burden ≤ bound (multiple-choice knapsack on hub cost)

@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.first and args.last and args.last < args.first:
         raise UsageError(f"--until {args.last} is before --from {args.first}")
-    plan = plan_program(program_spec(config), method=args.method)
+    workers = min(os.cpu_count() or 1, 4)  # used only when the program is large
+    plan = plan_program(program_spec(config), method=args.method, workers=workers)
     view = PlanView(plan, args.first, args.last)
     names = {p.email: p.name for p in config.people}
     if args.format == "json":

@@ -73,6 +73,36 @@ class Anchor:
     def weeks(self) -> range:
         return range(self.first_week, self.first_week + self.interval * self.count, self.interval)
 
+    def covering(self, weeks: Iterable[int]) -> Anchor | None:
+        """This rule stretched to cover `weeks`, or None if some week is not on it."""
+        ws = list(weeks)
+        if not ws or any(w < self.first_week or (w - self.first_week) % self.interval for w in ws):
+            return None
+        count = max(self.count, (max(ws) - self.first_week) // self.interval + 1)
+        return Anchor(self.zone, self.first, self.interval, count, self.first_week)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "zone": self.zone,
+            "first": self.first.replace(tzinfo=None).isoformat(),
+            "interval": self.interval,
+            "count": self.count,
+            "first_week": self.first_week,
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, object]) -> Anchor:
+        zone = str(data["zone"])
+        tz = UTC if zone == "UTC" else ZoneInfo(zone)
+        first = datetime.fromisoformat(str(data["first"])).replace(tzinfo=tz)
+        return Anchor(
+            zone,
+            first,
+            int(str(data["interval"])),
+            int(str(data["count"])),
+            int(str(data["first_week"])),
+        )
+
 
 def _local(dt: datetime, zone: str) -> datetime:
     return dt.astimezone(UTC if zone == "UTC" else ZoneInfo(zone))
@@ -144,11 +174,21 @@ def _base(ev: SeriesEvent, dtstart: datetime, dtend: datetime, optional: frozens
     return e
 
 
-def series_events(ev: SeriesEvent) -> list[Event]:
-    """The master VEVENT and its overrides (empty when the series has no meeting)."""
+def series_events(ev: SeriesEvent, anchor: Anchor | None = None) -> list[Event]:
+    """The master VEVENT and its overrides (empty when the series has no meeting). With the
+    `anchor` of an invite already sent, the same rule is kept whenever the meetings still fit
+    it, so every RECURRENCE-ID calendars know keeps meaning the same instance."""
+    return series_with_anchor(ev, anchor)[0]
+
+
+def series_with_anchor(
+    ev: SeriesEvent, previous: Anchor | None = None
+) -> tuple[list[Event], Anchor | None]:
     if not ev.meetings:
-        return []
-    anchor = choose_anchor(ev.meetings, [a.zone for a in ev.attendees])
+        return [], previous
+    anchor = previous.covering(m.week for m in ev.meetings) if previous else None
+    if anchor is None:
+        anchor = choose_anchor(ev.meetings, [a.zone for a in ev.attendees])
     by_week = {m.week: m for m in ev.meetings}
     length = min(ev.meetings, key=lambda m: m.week)
     duration = length.end - length.start
@@ -172,7 +212,31 @@ def series_events(ev: SeriesEvent) -> list[Event]:
         overrides.append(o)
     for when in exdates:  # one per line: a comma list is where some parsers stumble
         master.add("exdate", when)
-    return [master, *overrides]
+    return [master, *overrides], anchor
+
+
+def cancel_events(ev: SeriesEvent, anchor: Anchor | None, weeks: Iterable[int] = ()) -> list[Event]:
+    """CANCEL components (RFC 5546 §3.2.5): one per cancelled week with that instance's
+    RECURRENCE-ID, or, when `weeks` is empty, the series' master as last sent, cancelled."""
+    ws = list(weeks)
+    if not ws:
+        events, _ = series_with_anchor(ev, anchor)
+        if not events:
+            return []
+        master = events[0]
+        master["status"] = "CANCELLED"
+        return [master]
+    by_week = {m.week: m for m in ev.meetings}
+    out = []
+    for week in ws:
+        m = by_week.get(week)
+        if anchor is None or m is None:
+            continue
+        e = _base(ev, _local(m.start, anchor.zone), _local(m.end, anchor.zone), m.optional)
+        e["status"] = "CANCELLED"
+        e.add("recurrence-id", anchor.instance(week))
+        out.append(e)
+    return out
 
 
 def zones_used(events: Iterable[Event]) -> set[str]:

@@ -52,6 +52,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--method", choices=("auto", "exact", "heuristic"), default="auto", help=argparse.SUPPRESS
     )
+    p = command("preview", "print the exact .eml Rota would send")
+    p.add_argument(
+        "kind",
+        metavar="KIND",
+        choices=(
+            "checkin",
+            "reminder",
+            "escalation",
+            "forward",
+            "invite",
+            "cancel",
+            "evaluation",
+            "digest",
+        ),
+    )
+    p.add_argument("--to", metavar="EMAIL")
+    p.add_argument("--series", metavar="ID")
+    p.add_argument("--week", type=int, metavar="N")
+
+    p = command("send-test", "send one test email through the configured transport")
+    p.add_argument("--to", required=True, metavar="EMAIL")
     return parser
 
 

@@ -425,6 +425,7 @@ def _server(
         username=v["username"] or "",
         password_env=v["password_env"] or "",
         timeout=float(v["timeout"] or 30),
+        ca_file=v["ca_file"] or "",
     )
     if imap:
         return ImapSettings(

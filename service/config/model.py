@@ -98,6 +98,7 @@ class ServerSettings:
     username: str
     password_env: str
     timeout: float = 30.0
+    ca_file: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,6 +217,9 @@ SERVER_COMMON = (
         "environment variable holding the password",
     ),
     Field("timeout", lambda v: f.number(v, minimum=1), 30, "seconds per network operation"),
+    Field(
+        "ca_file", _optional_text, "", "PEM file of a private CA to trust (default: the system's)"
+    ),
 )
 
 SMTP = (

@@ -1,0 +1,85 @@
+"""The embedded default transport: every email becomes a file in `MAILDIR/outbox/`.
+
+No network at all. File names sort in send order (send time, then a sequence number that
+continues across restarts) and carry a digest of the Message-ID, so delivering the same
+message twice (say, after a crash) finds the file already there and writes nothing. Files are
+written under a temporary name and renamed, so a reader never sees half an email.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mail.errors import TransientError
+from mail.transport import Envelope
+
+_NAME = re.compile(r"^\d{8}T\d{6}Z-(\d{6})-([0-9a-f]{16})\.eml$")
+
+
+def digest(message_id: str) -> str:
+    return hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:16]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class MaildirOutbox:
+    """Writes each email to `root/outbox/`; one instance per process."""
+
+    name = "maildir"
+
+    def __init__(self, root: Path, clock: Callable[[], datetime]) -> None:
+        self.root = Path(root)
+        self.dir = self.root / "outbox"
+        self.clock = clock
+        self._seen: dict[str, Path] | None = None
+        self._seq = 0
+
+    def _scan(self) -> dict[str, Path]:
+        if self._seen is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.root / "inbox").mkdir(parents=True, exist_ok=True)
+            self._seen = {}
+            for p in self.dir.iterdir():
+                m = _NAME.match(p.name)
+                if m:
+                    self._seen[m.group(2)] = p
+                    self._seq = max(self._seq, int(m.group(1)))
+        return self._seen
+
+    def path_of(self, message_id: str) -> Path | None:
+        return self._scan().get(digest(message_id))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[MaildirOutbox]:
+        self._scan()
+        yield self
+
+    async def send(self, envelope: Envelope, before_commit: Callable[[], None]) -> list[str]:
+        seen = self._scan()
+        key = digest(envelope.message_id)
+        if key in seen:  # already delivered (a retry after a crash): nothing to do
+            return []
+        before_commit()
+        self._seq += 1
+        when = self.clock().astimezone(UTC)
+        name = f"{when:%Y%m%dT%H%M%S}Z-{self._seq:06d}-{key}.eml"
+        try:
+            await asyncio.to_thread(_write_atomically, self.dir / name, envelope.data)
+        except OSError as bad:
+            raise TransientError(f"cannot write {self.dir / name}: {bad}") from bad
+        seen[key] = self.dir / name
+        return []

@@ -1,0 +1,69 @@
+"""Reply tokens: bind a reply to the mentee and week it answers (SPEC §5).
+
+A prompt's Reply-To is `checkins+TOKEN@domain`. TOKEN = kind, week, a short person id and an
+HMAC-SHA256 over them under the program secret, all lowercase letters and digits so that any
+mail server may lowercase the local part. A reply sent from another client or address still
+carries the token; a forged or altered one fails verification.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+KINDS = {"c": "checkin", "f": "forward", "e": "evaluation"}
+_TOKEN = re.compile(r"^([a-z])(\d{1,4})\.([a-z2-7]{8})\.([a-z2-7]{16})$")
+
+
+def person_id(email: str) -> str:
+    """A short, stable, non-secret id of an address (8 base32 characters)."""
+    digest = hashlib.sha256(email.lower().encode("utf-8")).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:8]
+
+
+def _mac(secret: bytes, kind: str, week: int, pid: str) -> str:
+    digest = hmac.new(secret, f"rota-reply|{kind}|{week}|{pid}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToken:
+    kind: str  # "checkin" | "forward" | "evaluation"
+    week: int
+    email: str  # the mentee the reply is about
+
+
+def make_token(secret: bytes, kind: str, week: int, email: str) -> str:
+    code = next(k for k, v in KINDS.items() if v == kind)
+    pid = person_id(email)
+    return f"{code}{week}.{pid}.{_mac(secret, code, week, pid)}"
+
+
+def reply_address(base: str, token: str) -> str:
+    """`checkins@example.org` + token → `checkins+TOKEN@example.org`."""
+    local, _, domain = base.partition("@")
+    return f"{local.split('+', 1)[0]}+{token}@{domain}"
+
+
+def token_of(address: str) -> str | None:
+    """The token in a plus-address, if any."""
+    local = address.rsplit("@", 1)[0]
+    return local.split("+", 1)[1].lower() if "+" in local else None
+
+
+def verify_token(secret: bytes, token: str, people: Iterable[str]) -> ReplyToken | None:
+    """The (kind, week, person) a token stands for, or None when it is malformed or forged."""
+    m = _TOKEN.match(token.lower())
+    if not m or m.group(1) not in KINDS:
+        return None
+    code, week, pid, mac = m.group(1), int(m.group(2)), m.group(3), m.group(4)
+    if not hmac.compare_digest(mac, _mac(secret, code, week, pid)):
+        return None
+    for email in people:
+        if person_id(email) == pid:
+            return ReplyToken(KINDS[code], week, email.lower())
+    return None

@@ -1,0 +1,457 @@
+"""What each kind of email says and who it goes to, built from the config and the records.
+
+Every builder returns an `Outgoing` (mail.compose) whose Message-ID is derived from what the
+email is, so deciding it twice yields the same message. Texts come from templates; nothing
+here formats prose except labels (dates, times) the templates show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mail.calendar import (
+    Anchor,
+    Attendee,
+    Meeting,
+    SeriesEvent,
+    build_calendar,
+    cancel_events,
+    series_with_anchor,
+)
+from mail.compose import Outgoing, Person
+from mail.ids import message_id, series_uid
+from mail.templates import Templates
+from mail.tokens import make_token, reply_address
+from scheduling.model import Occurrence, Plan, Series
+from service.config.model import Config, PersonConfig
+from service.resources import templates_dir
+
+SECTION_TITLES = (
+    ("accomplished", "What I Accomplished"),
+    ("struggled", "What I Struggled With"),
+    ("questions", "Questions I Have"),
+    ("next_goals", "Next Week's Goals"),
+    ("mentor_feedback", "Feedback for Mentor"),
+)
+DEFAULT_EVALUATION_HEADINGS = (
+    "What went well",
+    "What was hard",
+    "What I learned",
+    "What I want next",
+    "Feedback for my mentor",
+)
+
+
+def load_templates(config: Config) -> Templates:
+    folders = [config.mail.templates] if config.mail.templates else []
+    return Templates([*folders, templates_dir()])
+
+
+@dataclass(frozen=True, slots=True)
+class Mailer:
+    """Builds emails for one program; `secret` signs reply tokens (None: an unsigned preview)."""
+
+    config: Config
+    templates: Templates
+    secret: bytes | None
+
+    # -- people and common context ------------------------------------------------------
+    def person(self, email: str) -> PersonConfig:
+        return self.config.person(email)
+
+    def organizer(self) -> Person:
+        return Person(self.config.program.organizer_name, self.config.program.organizer)
+
+    def _who(self, p: PersonConfig) -> dict[str, str]:
+        return {"name": p.name, "first_name": p.first_name, "email": p.email, "zone": p.timezone}
+
+    def _base(self, **more: Any) -> dict[str, Any]:
+        org = self.organizer()
+        return {
+            "program": {"name": self.config.program.name},
+            "organizer": {"name": org.name, "email": org.email},
+            **more,
+        }
+
+    def _mid(self, *facts: object) -> str:
+        return message_id(self.config.program.organizer, *(str(f) for f in facts))
+
+    def _token_address(self, kind: str, week: int, mentee: str) -> str:
+        key = self.secret if self.secret is not None else b"unsigned preview: set the secret"
+        return reply_address(self.config.reply_address, make_token(key, kind, week, mentee))
+
+    def mentor_of(self, mentee: str) -> PersonConfig | None:
+        for pair in self.config.pairs:
+            if pair.mentee == mentee:
+                return self.person(pair.mentor)
+        return None
+
+    def week_label(self, week: int, zone: str) -> str:
+        start = self.config.program.starts - timedelta(days=self.config.program.starts.weekday())
+        monday = start + timedelta(weeks=week)
+        return f"{monday:%a %-d %b} to {monday + timedelta(days=6):%a %-d %b %Y}"
+
+    # -- check-ins --------------------------------------------------------------------------
+    def checkin(
+        self, mentee: str, week: int, send_at: datetime, goals: Sequence[Mapping[str, Any]] = ()
+    ) -> Outgoing:
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor)
+            if mentor
+            else {"first_name": "Your mentor", "name": "", "email": ""},
+            week={"number": week, "label": self.week_label(week, p.timezone)},
+            goals=list(goals),
+        )
+        r = self.templates.render("checkin", ctx)
+        return Outgoing(
+            kind="checkin",
+            message_id=self._mid("checkin", mentee, week),
+            sender=self.organizer(),
+            to=(Person(p.name, p.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(self.config.program.name, self._token_address("checkin", week, mentee)),
+            ),
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
+    def reminder(
+        self, mentee: str, week: int, send_at: datetime, prompt_id: str, prompt_subject: str
+    ) -> Outgoing:
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor) if mentor else {"first_name": "Your mentor"},
+            week={"number": week},
+            prompt_subject=prompt_subject,
+        )
+        r = self.templates.render("reminder", ctx)
+        return Outgoing(
+            kind="reminder",
+            message_id=self._mid("reminder", mentee, week),
+            sender=self.organizer(),
+            to=(Person(p.name, p.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(self.config.program.name, self._token_address("checkin", week, mentee)),
+            ),
+            in_reply_to=prompt_id,
+            references=(prompt_id,),
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
+    def escalation(
+        self,
+        mentee: str,
+        week: int,
+        send_at: datetime,
+        missed_weeks: Sequence[int],
+        last: Mapping[str, Any] | None,
+    ) -> Outgoing:
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        if mentor is None:
+            raise ValueError(f"{mentee} has no mentor to tell")
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor),
+            missed=len(missed_weeks),
+            weeks=list(missed_weeks),
+            last=_record_view(last) if last else None,
+        )
+        r = self.templates.render("escalation", ctx)
+        org = self.organizer()
+        return Outgoing(
+            kind="escalation",
+            message_id=self._mid("escalation", mentee, week),
+            sender=org,
+            to=(Person(mentor.name, mentor.email),),
+            cc=(org,),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(org,),
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
+    def forward(
+        self,
+        mentee: str,
+        week: int,
+        send_at: datetime,
+        record: Mapping[str, Any],
+        original_id: str,
+        late: bool,
+    ) -> Outgoing:
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        if mentor is None:
+            raise ValueError(f"{mentee} has no mentor to forward to")
+        view = _record_view(record)
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor),
+            week={"number": week},
+            sections=view["sections"],
+            goals=view["goals"],
+            free_text=view["free_text"],
+            late=late,
+        )
+        r = self.templates.render("forward", ctx)
+        return Outgoing(
+            kind="forward",
+            message_id=self._mid("forward", mentee, week, original_id),
+            sender=self.organizer(),
+            to=(Person(mentor.name, mentor.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            # the mentor answers the mentee directly; the token copy tells Rota it was answered
+            reply_to=(
+                Person(p.name, p.email),
+                Person(self.config.program.name, self._token_address("forward", week, mentee)),
+            ),
+            in_reply_to=original_id,
+            references=(original_id,),
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
+    def evaluation(
+        self, mentee: str, name: str, headings: Sequence[str], week: int, send_at: datetime
+    ) -> Outgoing:
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor) if mentor else {"first_name": "your mentor"},
+            evaluation={"name": name, "headings": list(headings or DEFAULT_EVALUATION_HEADINGS)},
+        )
+        r = self.templates.render("evaluation", ctx)
+        return Outgoing(
+            kind="evaluation",
+            message_id=self._mid("evaluation", name, mentee),
+            sender=self.organizer(),
+            to=(Person(p.name, p.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(self.config.program.name, self._token_address("evaluation", week, mentee)),
+            ),
+            date=send_at,
+            headers={"X-Rota-Week": str(week), "X-Rota-Evaluation": name},
+        )
+
+    def digest(
+        self, week: int, send_at: datetime, facts: Mapping[str, Any], to: Sequence[str]
+    ) -> Outgoing:
+        ctx = self._base(
+            week={"number": week, "label": self.week_label(week, self.config.program.timezone)},
+            **facts,
+        )
+        r = self.templates.render("digest", ctx)
+        org = self.organizer()
+        return Outgoing(
+            kind="digest",
+            message_id=self._mid("digest", week),
+            sender=org,
+            to=tuple(Person("", a) for a in to) or (org,),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
+    def test(self, to: str, send_at: datetime, transport: str) -> Outgoing:
+        ctx = self._base(sent_at=send_at.strftime("%Y-%m-%d %H:%M:%S %Z"), transport=transport)
+        r = self.templates.render("test", ctx)
+        return Outgoing(
+            kind="test",
+            message_id=self._mid("test", to, send_at.isoformat()),
+            sender=self.organizer(),
+            to=(Person("", to),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            date=send_at,
+        )
+
+    # -- invites ----------------------------------------------------------------------------
+    def series_event(
+        self, plan: Plan, series_id: str, sequence: int, dtstamp: datetime, description: str = ""
+    ) -> SeriesEvent:
+        s = plan.series(series_id)
+        meetings = tuple(
+            Meeting(o.week, o.start, o.end, frozenset(o.left_out))
+            for o in plan.occurrences[series_id]
+            if o.start is not None and o.end is not None
+        )
+        return SeriesEvent(
+            uid=series_uid(self.config.program.organizer, self.config.program.starts, s.id),
+            summary=s.title,
+            organizer=(self.config.program.organizer_name, self.config.program.organizer),
+            attendees=tuple(
+                Attendee(m, self.person(m).name, self.person(m).timezone) for m in s.members
+            ),
+            meetings=meetings,
+            description=description,
+            sequence=sequence,
+            dtstamp=dtstamp,
+        )
+
+    def description(
+        self,
+        series: Series,
+        goals_open: Sequence[Mapping[str, Any]] = (),
+        goals_done: Sequence[Mapping[str, Any]] = (),
+    ) -> str:
+        ctx = self._base(
+            series={"title": series.title, "kind": series.kind},
+            goals_open=list(goals_open),
+            goals_done=list(goals_done),
+        )
+        return self.templates.render("invite_description", ctx).text.strip()
+
+    def invites(
+        self,
+        plan: Plan,
+        series_id: str,
+        send_at: datetime,
+        sequence: int = 0,
+        anchor: Anchor | None = None,
+        update: bool = False,
+        description: str | None = None,
+        only: Sequence[str] = (),
+    ) -> tuple[list[Outgoing], Anchor | None, bytes]:
+        """One REQUEST per attendee (the body shows their own local times), all carrying the
+        same calendar: every planned occurrence of the series."""
+        s = plan.series(series_id)
+        desc = description if description is not None else self.description(s)
+        ev = self.series_event(plan, series_id, sequence, send_at, desc)
+        events, used = series_with_anchor(ev, anchor)
+        cal = bytes(build_calendar(events, method="REQUEST", span=self._span()).to_ical())
+        out = []
+        for email in s.members:
+            if only and email not in only:
+                continue
+            p = self.person(email)
+            upcoming = [
+                o for o in plan.occurrences[series_id] if o.start is not None and o.start >= send_at
+            ]
+            ctx = self._base(
+                recipient=self._who(p),
+                series={"title": s.title, "duration": s.duration, "kind": s.kind},
+                update=update,
+                upcoming=[_local_view(o, p) for o in upcoming[:6]],
+                more=max(0, len(upcoming) - 6),
+                description=desc,
+            )
+            r = self.templates.render("invite", ctx)
+            out.append(
+                Outgoing(
+                    kind="invite",
+                    message_id=self._mid("invite", series_id, sequence, email),
+                    sender=self.organizer(),
+                    to=(Person(p.name, p.email),),
+                    subject=r.subject,
+                    text=r.text,
+                    html=r.html,
+                    calendar=cal,
+                    method="REQUEST",
+                    date=send_at,
+                    headers={"X-Rota-Series": series_id, "X-Rota-Sequence": str(sequence)},
+                )
+            )
+        return out, used, cal
+
+    def cancels(
+        self,
+        plan: Plan,
+        series_id: str,
+        send_at: datetime,
+        sequence: int,
+        anchor: Anchor | None,
+        weeks: Sequence[int] = (),
+        reason: str = "",
+    ) -> list[Outgoing]:
+        """CANCEL for some weeks (RECURRENCE-ID) or, without weeks, the whole series."""
+        s = plan.series(series_id)
+        ev = self.series_event(plan, series_id, sequence, send_at)
+        cal = bytes(
+            build_calendar(
+                cancel_events(ev, anchor, weeks), method="CANCEL", span=self._span()
+            ).to_ical()
+        )
+        occ = {o.week: o for o in plan.occurrences[series_id]}
+        out = []
+        for email in s.members:
+            p = self.person(email)
+            first = occ.get(weeks[0]) if weeks else None
+            ctx = self._base(
+                recipient=self._who(p),
+                series={"title": s.title},
+                occurrence=_local_view(first, p) if first else None,
+                reason=reason,
+            )
+            r = self.templates.render("cancel", ctx)
+            out.append(
+                Outgoing(
+                    kind="cancel",
+                    message_id=self._mid(
+                        "cancel", series_id, sequence, ",".join(map(str, weeks)), email
+                    ),
+                    sender=self.organizer(),
+                    to=(Person(p.name, p.email),),
+                    subject=r.subject,
+                    text=r.text,
+                    html=r.html,
+                    calendar=cal,
+                    method="CANCEL",
+                    date=send_at,
+                    headers={"X-Rota-Series": series_id, "X-Rota-Sequence": str(sequence)},
+                )
+            )
+        return out
+
+    def _span(self) -> tuple[date, date]:
+        return self.config.program.starts, self.config.program.ends
+
+
+def _local_view(o: Occurrence, p: PersonConfig) -> dict[str, Any]:
+    assert o.start is not None
+    loc = o.start.astimezone(ZoneInfo(p.timezone))
+    return {
+        "local": f"{loc:%a %-d %b %Y, %H:%M}",
+        "optional": p.email in o.left_out,
+        "utc": o.start.astimezone(UTC).isoformat(),
+    }
+
+
+def _record_view(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A parsed check-in (SPEC §4 `checkin` object plus week/received) for templates."""
+    sections = [(title, list(record.get(key) or [])) for key, title in SECTION_TITLES]
+    received = record.get("received_at")
+    return {
+        "week": record.get("week"),
+        "received": str(received or ""),
+        "sections": sections,
+        "goals": list(record.get("goals") or []),
+        "free_text": record.get("free_text") or "",
+    }

@@ -1,0 +1,67 @@
+"""Schema migrations, from the first table on: numbered steps applied once, in order.
+
+Each step runs in its own transaction and records its number in `schema_version`, so a
+store is always at a known version and an older one is brought forward on start. A change to
+a table in schema.py must come with a new step here; the tests compare a migrated store with
+schema.py so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from service.store import schema
+
+
+def _v1(conn: Connection) -> None:
+    """The schema as first released."""
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.outbox,
+            schema.series_state,
+            schema.ledger,
+            schema.failing_addresses,
+            schema.state,
+            schema.prompts,
+            schema.checkins,
+            schema.rsvps,
+            schema.inbound,
+            schema.escalations,
+        ],
+    )
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("schema_version"):
+            return 0
+        found = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+        return max(found, default=0)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the store to the latest schema; returns the version it is at."""
+    with engine.begin() as conn:
+        schema.schema_version.create(conn, checkfirst=True)
+    version = current_version(engine)
+    if version > LATEST:
+        raise RuntimeError(
+            f"the store is at schema version {version}, newer than this Rota ({LATEST})"
+        )
+    for number, step in MIGRATIONS:
+        if number <= version:
+            continue
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(
+                schema.schema_version.insert().values(version=number, applied_at=datetime.now(UTC))
+            )
+    return LATEST

@@ -46,6 +46,7 @@ class Sender:
         self.worker = worker
         self.on_refused = on_refused
         self._outage: str | None = None
+        self._outage_level = 0
 
     def _marker(self, row: OutboxRow) -> Callable[[], None]:
         def committing() -> None:
@@ -104,11 +105,20 @@ class Sender:
                             self.on_refused(row, refused)
         except MailError as bad:
             # the session itself failed (could not connect, log in, or it dropped): everything
-            # not yet tried waits and is retried; a config problem (TLS, login) waits too, so
-            # fixing the config is enough to let the mail flow
+            # not yet tried waits for the server, with a backoff shared by the whole outage; a
+            # config problem (TLS, login) waits too, so fixing the config lets the mail flow
             report.error = str(bad)
+            self._outage_level += 1
+            delay = min(
+                self.outbox.policy.first_delay * 2 ** (self._outage_level - 1),
+                self.outbox.policy.max_delay,
+            )
+            now = self.clock.now()
             for row in rows[done:]:
-                self._retry(row, str(bad), report)
+                if self.outbox.postpone(row, self.worker, now, now + delay, str(bad)) == "parked":
+                    report.parked += 1
+                else:
+                    report.retried += 1
             if self._outage != str(bad):
                 log.error(
                     "cannot send mail: %s (%d email(s) wait and will be retried)",
@@ -120,4 +130,5 @@ class Sender:
         if self._outage is not None:
             log.warning("sending works again (%d sent)", len(report.sent))
             self._outage = None
+        self._outage_level = 0
         return report

@@ -153,18 +153,27 @@ class Outbox:
         return requeued, unconfirmed
 
     def claim(self, worker: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
-        """Claim up to `limit` due rows for `worker`; a row another sender holds is skipped."""
+        """Claim up to `limit` due rows for `worker`; a row another sender holds is skipped.
+        One conditional UPDATE (state still 'pending') decides who wins each row."""
         with self.engine.begin() as conn:
-            ids = (
-                conn.execute(
-                    select(outbox.c.id)
-                    .where(outbox.c.state == "pending", outbox.c.next_attempt_at <= now)
-                    .order_by(outbox.c.next_attempt_at, outbox.c.id)
-                    .limit(limit)
-                )
-                .scalars()
-                .all()
+            due = (
+                select(outbox.c.id)
+                .where(outbox.c.state == "pending", outbox.c.next_attempt_at <= now)
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit)
             )
+            if conn.dialect.update_returning:
+                stmt = (
+                    update(outbox)
+                    .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.state == "pending")
+                    .values(state="sending", claimed_by=worker, claimed_at=now)
+                    .returning(*outbox.c)
+                )
+                return sorted(
+                    (_row(r) for r in conn.execute(stmt).all()),
+                    key=lambda r: (r.next_attempt_at, r.id),
+                )
+            ids = conn.execute(due).scalars().all()
         claimed = []
         for row_id in ids:
             with self.engine.begin() as conn:
@@ -232,6 +241,27 @@ class Outbox:
             attempts=attempts,
             last_error=error,
             next_attempt_at=now + self.policy.delay(row.message_id, attempts),
+            claimed_by=None,
+            claimed_at=None,
+        )
+        return "pending"
+
+    def postpone(
+        self, row: OutboxRow, worker: str, now: datetime, until: datetime, error: str
+    ) -> str:
+        """The server could not be reached at all: wait, without spending one of this email's
+        attempts (an outage is nobody's fault); parked only once past the deadline."""
+        if now - row.due_at >= self.policy.deadline:
+            self._set(
+                row.id, worker, state="parked", last_error=error, claimed_by=None, claimed_at=None
+            )
+            return "parked"
+        self._set(
+            row.id,
+            worker,
+            state="pending",
+            last_error=error,
+            next_attempt_at=until,
             claimed_by=None,
             claimed_at=None,
         )

@@ -1,0 +1,238 @@
+"""One inbound message, classified and extracted: bytes in, a value out, never an exception.
+
+Kinds (SPEC §4): `bounce` (a delivery report), `auto-reply` (RFC 3834 `Auto-Submitted`,
+`X-Autoreply`, `Precedence: bulk/junk/list/auto_reply`, localized "Automatic reply" and
+"Out of office" subjects), `rsvp` (an iTIP REPLY), `checkin` (an answer to a prompt: it
+carries a reply token, answers a check-in subject, or reads like one) and `unknown`. A message
+that is too large, nests too deep or has too many parts is not parsed at all: it is `unknown`
+with a reason, for a human (the stdlib parser recurses without bound and is slow on huge
+part counts, so we look before we let it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+from mail.checkin import extract_checkin, heading_of, is_heading
+from mail.dsn import Bounce, is_bounce, parse_bounce
+from mail.htmltext import html_to_text
+from mail.quotes import visible
+from mail.replies import Rsvp, calendar_part, parse_reply
+from mail.tokens import token_of
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int = 10 * 1024 * 1024
+    max_parts: int = 100
+    max_depth: int = 10
+
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|ooo\b|away from (the )?office|"
+    r"on vacation|vacation reply|automatische antwort|abwesenheitsnotiz|abwesend|réponse automatique|absence|"
+    r"respuesta automática|fuera de la oficina|resposta automática|ausente|fora do escritório|"
+    r"risposta automatica|fuori sede|assente|automatisch antwoord|afwezig|автоматический ответ|вне офиса|"
+    r"自动回复|自動回覆|自動応答|不在)",
+    re.IGNORECASE,
+)
+_CHECKIN_SUBJECT = re.compile(r"check-?in|evaluation|weekly update", re.IGNORECASE)
+
+
+@dataclass
+class Parsed:
+    kind: str
+    message_id: str
+    sender: str  # lowercased address in From
+    sender_name: str
+    in_reply_to: str | None
+    references: tuple[str, ...] = ()
+    subject: str = ""
+    recipients: tuple[str, ...] = ()  # To, Cc, Delivered-To, X-Original-To (lowercased)
+    checkin: dict[str, Any] | None = None
+    rsvp: Rsvp | None = None
+    bounce: Bounce | None = None
+    reason: str = ""  # why it is unknown (or why it could not be read)
+    content_hash: str = ""
+    auth_results: tuple[str, ...] = ()
+    date: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tokens(self) -> list[str]:
+        return [t for t in (token_of(a) for a in self.recipients) if t]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "message_id": self.message_id,
+            "from": self.sender,
+            "in_reply_to": self.in_reply_to,
+            "checkin": self.checkin,
+            "rsvp": self.rsvp.to_json() if self.rsvp else None,
+        }
+        if self.bounce is not None:
+            out["bounce"] = self.bounce.to_json()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def _one(value: object) -> str:
+    return re.sub(r"[\r\n]+", " ", str(value)).strip() if value is not None else ""
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    return tuple(re.findall(r"<[^<>\s]+>", str(value or "")))
+
+
+def _precheck(raw: bytes, limits: Limits) -> str:
+    if len(raw) > limits.max_bytes:
+        return f"message too large ({len(raw) / 1048576:.1f} MB, limit {limits.max_bytes / 1048576:.0f} MB)"
+    multiparts = len(re.findall(rb"(?im)^content-type:\s*multipart/", raw))
+    parts = len(re.findall(rb"(?im)^content-type:", raw))
+    if multiparts > limits.max_depth * 4 or parts > limits.max_parts:
+        return f"too many MIME parts ({parts}, limit {limits.max_parts})"
+    return ""
+
+
+def _shape(msg: EmailMessage, limits: Limits) -> str:
+    stack: list[tuple[Any, int]] = [(msg, 1)]
+    count = 0
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if depth > limits.max_depth:
+            return f"MIME nested too deep (over {limits.max_depth} levels)"
+        if count > limits.max_parts:
+            return f"too many MIME parts (over {limits.max_parts})"
+        if part.is_multipart():
+            stack.extend((p, depth + 1) for p in part.get_payload())
+    return ""
+
+
+def body_text(msg: EmailMessage) -> str:
+    """The text a person wrote: the plain part, or the HTML part read as text."""
+    for kind in ("plain", "html"):
+        part = msg.get_body((kind,))
+        if part is None:
+            continue
+        try:
+            content = part.get_content()
+        except (LookupError, UnicodeError):
+            payload = part.get_payload(decode=True)
+            content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        if not isinstance(content, str) or not content.strip():
+            continue
+        return html_to_text(content) if kind == "html" else content
+    return ""
+
+
+def _is_auto_reply(msg: EmailMessage) -> bool:
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if auto and not auto.startswith("no"):
+        return True
+    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Reply"):
+        return True
+    precedence = str(msg.get("Precedence", "") or msg.get("X-Precedence", "")).strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply", "auto-reply"):
+        return True
+    return bool(_AUTO_SUBJECT.match(_one(msg.get("Subject", ""))))
+
+
+def parse_message(raw: bytes, limits: Limits | None = None) -> Parsed:
+    """Classify and extract one message. Problems become kind `unknown` with a reason."""
+    limits = limits or Limits()
+    digest = hashlib.sha256(raw).hexdigest()
+    problem = _precheck(raw, limits)
+    if problem:
+        mid = re.search(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw[:65536])
+        return Parsed(
+            "unknown",
+            mid.group(1).decode("ascii", "replace") if mid else "",
+            "",
+            "",
+            None,
+            reason=problem,
+            content_hash=digest,
+        )
+    try:
+        msg = message_from_bytes(raw, policy=default)
+        assert isinstance(msg, EmailMessage)
+        problem = _shape(msg, limits)
+        name, sender = parseaddr(_one(msg.get("From", "")))
+        parsed = Parsed(
+            kind="unknown",
+            message_id=_one(msg.get("Message-ID", "")),
+            sender=sender.lower(),
+            sender_name=name.strip(),
+            in_reply_to=(_ids(msg.get("In-Reply-To")) or (None,))[0],
+            references=_ids(msg.get("References")),
+            subject=_one(msg.get("Subject", "")),
+            recipients=tuple(
+                a.lower()
+                for _, a in getaddresses(
+                    [
+                        str(v)
+                        for h in ("To", "Cc", "Delivered-To", "X-Original-To")
+                        for v in msg.get_all(h) or []
+                    ]
+                )
+                if a
+            ),
+            content_hash=digest,
+            auth_results=tuple(str(v) for v in msg.get_all("Authentication-Results") or []),
+            date=_one(msg.get("Date")) or None,
+        )
+        if problem:
+            parsed.reason = problem
+            return parsed
+        _classify(msg, parsed)
+        return parsed
+    except Exception as bad:  # a message that breaks the parser is still a value with a reason
+        return Parsed(
+            "unknown",
+            "",
+            "",
+            "",
+            None,
+            reason=f"unparseable message: {type(bad).__name__}: {bad}",
+            content_hash=digest,
+        )
+
+
+def _classify(msg: EmailMessage, parsed: Parsed) -> None:
+    if is_bounce(msg, parsed.sender):
+        parsed.kind = "bounce"
+        parsed.bounce = parse_bounce(msg)
+        return
+    cal = calendar_part(msg)
+    if cal is not None:
+        found = parse_reply(cal, parsed.sender)
+        if isinstance(found, Rsvp):
+            parsed.kind = "rsvp"
+            parsed.rsvp = found
+            return
+        if not _is_auto_reply(msg):
+            parsed.reason = found
+    if _is_auto_reply(msg):
+        parsed.kind = "auto-reply"
+        return
+    text = body_text(msg)
+    names = [parsed.sender_name, parsed.sender_name.split(" ")[0]] if parsed.sender_name else []
+    lines = visible(text, is_heading=is_heading, sender_names=names)
+    headings = sum(1 for x in lines if heading_of(x if isinstance(x, str) else x.text))
+    ours = any(ref.startswith("<rota.") for ref in (*parsed.references, parsed.in_reply_to or ""))
+    if parsed.tokens or headings or ours or _CHECKIN_SUBJECT.search(parsed.subject):
+        parsed.kind = "checkin"
+        parsed.checkin = extract_checkin(lines)
+        parsed.reason = ""
+    elif not parsed.reason:
+        parsed.reason = "neither a check-in, an RSVP, a bounce nor an auto-reply"

@@ -79,7 +79,54 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "feedback for the mentor",
     ),
 }
-_LOOKUP = {syn: key for key, syns in SYNONYMS.items() for syn in syns}
+TRANSLATED: dict[str, tuple[str, ...]] = {  # mentees who translate the headings
+    "accomplished": (
+        "was ich erreicht habe",
+        "erreicht",
+        "erledigt",
+        "ce que jai accompli",
+        "réalisations",
+        "lo que logré",
+        "logros",
+        "o que realizei",
+        "conquistas",
+        "cosa ho realizzato",
+        "risultati",
+    ),
+    "struggled": (
+        "schwierigkeiten",
+        "womit ich zu kämpfen hatte",
+        "difficultés",
+        "dificultades",
+        "dificuldades",
+        "difficoltà",
+    ),
+    "questions": ("fragen", "meine fragen", "mes questions", "preguntas", "perguntas", "domande"),
+    "next_goals": (
+        "ziele für nächste woche",
+        "ziele",
+        "objectifs pour la semaine prochaine",
+        "objectifs",
+        "objetivos para la próxima semana",
+        "objetivos",
+        "metas para a próxima semana",
+        "metas",
+        "obiettivi per la prossima settimana",
+        "obiettivi",
+    ),
+    "mentor_feedback": (
+        "feedback für meinen mentor",
+        "feedback für den mentor",
+        "retour pour mon mentor",
+        "commentaires pour mon mentor",
+        "comentarios para mi mentor",
+        "feedback para o mentor",
+        "feedback per il mentor",
+    ),
+}
+_LOOKUP = {
+    syn: key for table in (SYNONYMS, TRANSLATED) for key, syns in table.items() for syn in syns
+}
 PLACEHOLDERS = {"(your goal)", "your goal", "…", "..."}
 
 _ITEM = re.compile(r"^\s*(?:[-*•+▪◦‣]|\d{1,3}[.)])\s+(.*)$")
@@ -101,12 +148,22 @@ def _norm(text: str) -> str:
 def heading_of(line: str) -> tuple[str, str] | None:
     """(section, text after the heading on the same line) if `line` is a check-in heading."""
     raw = line.strip()
-    if not raw or len(raw) > 200 or _ITEM.match(raw):
+    if not raw or len(raw) > 200:
         return None
+    numbered = re.match(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*)$", raw)
+    if numbered:  # "1. What I Accomplished" is a heading; "- fixed a bug" is an item
+        key = _norm(numbered.group(1))
+        return (
+            (_LOOKUP[key], "")
+            if key in _LOOKUP and not numbered.group(1).rstrip().endswith(".")
+            else None
+        )
     title, rest = raw, ""
     m = re.match(r"^(.{1,60}?)\s*[:：]\s*(\S.*)$", raw)
     if m and not raw.startswith(("http", "```")):
         title, rest = m.group(1), m.group(2)
+        if not rest.strip("*_ \t"):  # "**Accomplished:**": only the closing markup follows
+            rest = ""
     key = _norm(title)
     if not key or len(key) > 45 or len(key.split()) > 7:
         return None

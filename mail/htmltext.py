@@ -16,6 +16,7 @@ _DROP = re.compile(
     r"<(script|style|head|title|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ESCAPED = re.compile(r"\\([-*+#\[\]().!_`>|{}])")
 
 
 def html_to_text(html: str) -> str:
@@ -31,5 +32,7 @@ def html_to_text(html: str) -> str:
     h.mark_code = True
     text = h.handle(cleaned)
     text = text.replace("[code]", "```").replace("[/code]", "```")
-    # html2text marks <br> line breaks with two trailing spaces; they mean nothing in text
+    # html2text escapes Markdown characters a person typed ("\\- item"); undo that, and drop the
+    # two trailing spaces it uses to mark <br>
+    text = _ESCAPED.sub(r"\1", text)
     return "\n".join(line.rstrip() for line in text.splitlines())

@@ -83,3 +83,51 @@ class MaildirOutbox:
             raise TransientError(f"cannot write {self.dir / name}: {bad}") from bad
         seen[key] = self.dir / name
         return []
+
+
+class MaildirInbox:
+    """`root/inbox/*.eml` read like an IMAP folder: handled files move to `processed/` or
+    `review/` (with the reason beside them), so what is left in `inbox/` is what is new."""
+
+    uidvalidity: int | None = None
+
+    def __init__(self, root: Path, poll_seconds: float = 5.0) -> None:
+        self.root = Path(root)
+        self.inbox = self.root / "inbox"
+        self.poll_seconds = poll_seconds
+        self._names: dict[int, Path] = {}
+
+    async def connect(self) -> None:
+        for sub in ("inbox", "processed", "review"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+
+    async def close(self) -> None:
+        return None
+
+    async def list_new(self, after_uid: int) -> list[tuple[int, int]]:
+        files = sorted(
+            p for p in self.inbox.iterdir() if p.is_file() and not p.name.startswith(".")
+        )
+        self._names = {i + 1: p for i, p in enumerate(files)}
+        return [(i, p.stat().st_size) for i, p in self._names.items()]
+
+    async def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        return {uid: self._names[uid].read_bytes() for uid in uids}
+
+    async def move(self, uid: int, where: str) -> None:
+        source = self._names[uid]
+        target = self.root / ("review" if where == "review" else "processed") / source.name
+        if target.exists():
+            target = target.with_name(f"{target.stem}.{digest(str(source))[:6]}{target.suffix}")
+        os.replace(source, target)
+
+    def note(self, uid: int, reason: str) -> None:
+        source = self._names.get(uid)
+        if source is not None:
+            (self.root / "review" / f"{source.name}.reason.txt").write_text(
+                reason + "\n", encoding="utf-8"
+            )
+
+    async def wait_for_mail(self, seconds: float) -> bool:
+        await asyncio.sleep(min(seconds, self.poll_seconds))
+        return True

@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", metavar="ID")
     p.add_argument("--week", type=int, metavar="N")
 
+    p = command("parse", "classify and extract one message (.eml) and print JSON", config=False)
+    p.add_argument("file", metavar="FILE.eml")
+    p.add_argument(
+        "-c", "--config", metavar="FILE", help="also check the sender against this program"
+    )
+
     p = command("send-test", "send one test email through the configured transport")
     p.add_argument("--to", required=True, metavar="EMAIL")
     return parser

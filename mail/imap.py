@@ -1,0 +1,236 @@
+"""Read replies from an IMAP folder with aioimaplib (SPEC §5 "Inbound").
+
+New messages are listed by UID with their RFC822.SIZE first, so an oversized one is filed
+for review without downloading it; bodies come with BODY.PEEK[] (nothing is marked seen
+behind our back) in UID order. UIDVALIDITY is reported so the caller can notice a reset
+folder. A handled message is moved (MOVE, or COPY + STORE \\Deleted + UID EXPUNGE where MOVE
+is missing) to the processed or review folder, created when missing. Waiting uses IDLE,
+re-issued well before the 29 minutes servers allow, and polling where IDLE is missing.
+Library and network failures become TransientError / PermanentError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aioimaplib import aioimaplib
+
+from mail.errors import MailError, PermanentError, TransientError
+
+log = logging.getLogger("rota.imap")
+IDLE_SECONDS = 25 * 60  # re-issue IDLE before the 29-minute limit of RFC 2177
+_FETCH = re.compile(rb"^\d+ FETCH \((.*)$")
+_UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    host: str
+    port: int
+    security: str  # "tls" | "none"
+    username: str
+    password: str
+    folder: str = "INBOX"
+    processed_folder: str = "Rota/Processed"
+    review_folder: str = "Rota/Review"
+    timeout: float = 30.0
+    ca_file: str | None = None
+    poll_seconds: float = 60.0
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _ok(response: aioimaplib.Response, what: str) -> aioimaplib.Response:
+    if response.result != "OK":
+        text = b" ".join(bytes(x) for x in response.lines[-1:]).decode("utf-8", "replace")
+        raise TransientError(f"IMAP {what} failed: {response.result} {text}")
+    return response
+
+
+class ImapInbox:
+    def __init__(self, settings: ImapSettings) -> None:
+        self.s = settings
+        self.client: aioimaplib.IMAP4 | None = None
+        self.uidvalidity: int | None = None
+        self.delimiter = "/"
+
+    # -- connection ---------------------------------------------------------------------------
+    async def connect(self) -> None:
+        s = self.s
+        try:
+            if s.security == "tls":
+                context = ssl.create_default_context(cafile=s.ca_file)
+                client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
+                    s.host, s.port, timeout=s.timeout, ssl_context=context
+                )
+            else:
+                client = aioimaplib.IMAP4(s.host, s.port, timeout=s.timeout)
+            await client.wait_hello_from_server()
+            login = await client.login(s.username, s.password)
+            if login.result != "OK":
+                raise PermanentError(
+                    f"IMAP login to {s.host}:{s.port} refused: check the username and password"
+                )
+            self.client = client
+            await self._discover_delimiter()
+            for folder in (s.processed_folder, s.review_folder):
+                await self._ensure(folder)
+            await self.select()
+        except MailError:
+            await self.close()
+            raise
+        except ssl.SSLCertVerificationError as bad:
+            await self.close()
+            raise PermanentError(
+                f"TLS certificate of {s.host}:{s.port} is not trusted: {bad.verify_message} "
+                "(set ca_file for a private CA)"
+            ) from bad
+        except (TimeoutError, OSError, aioimaplib.AioImapException) as bad:
+            await self.close()
+            raise TransientError(
+                f"cannot reach IMAP {s.host}:{s.port}: {type(bad).__name__}: {bad}"
+            ) from bad
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            if client.has_pending_idle():
+                client.idle_done()
+            await asyncio.wait_for(client.logout(), 5)
+        except Exception as bad:  # closing a broken connection: nothing left to save
+            log.debug("IMAP logout failed: %s", bad)
+
+    def _c(self) -> aioimaplib.IMAP4:
+        if self.client is None:
+            raise TransientError("not connected to IMAP")
+        return self.client
+
+    async def _call(self, what: str, coro: object) -> aioimaplib.Response:
+        try:
+            return _ok(await coro, what)  # type: ignore[misc]
+        except MailError:
+            raise
+        except (TimeoutError, OSError, aioimaplib.AioImapException) as bad:
+            self.client = None
+            raise TransientError(
+                f"IMAP connection lost during {what}: {type(bad).__name__}: {bad}"
+            ) from bad
+
+    async def _discover_delimiter(self) -> None:
+        response = await self._c().list('""', '""')
+        for line in response.lines:
+            m = re.search(rb'\) "(.)"', bytes(line))
+            if m:
+                self.delimiter = m.group(1).decode()
+                return
+
+    def _name(self, folder: str) -> str:
+        return folder.replace("/", self.delimiter) if self.delimiter != "/" else folder
+
+    async def _ensure(self, folder: str) -> None:
+        response = await self._c().create(_quote(self._name(folder)))
+        if (
+            response.result != "OK"
+            and b"ALREADYEXISTS" not in b" ".join(bytes(x) for x in response.lines).upper()
+            and b"EXISTS" not in b" ".join(bytes(x) for x in response.lines).upper()
+        ):
+            raise TransientError(f"cannot create IMAP folder {folder}")
+
+    async def select(self) -> int:
+        response = await self._call("SELECT", self._c().select(_quote(self._name(self.s.folder))))
+        for line in response.lines:
+            m = re.search(rb"UIDVALIDITY (\d+)", bytes(line))
+            if m:
+                self.uidvalidity = int(m.group(1))
+        if self.uidvalidity is None:
+            raise TransientError("the IMAP server did not report UIDVALIDITY")
+        return self.uidvalidity
+
+    # -- messages -----------------------------------------------------------------------------
+    async def list_new(self, after_uid: int) -> list[tuple[int, int]]:
+        """(UID, size) of every message with a UID above `after_uid`, in UID order."""
+        response = await self._call(
+            "FETCH", self._c().uid("fetch", f"{after_uid + 1}:*", "(UID RFC822.SIZE)")
+        )
+        found = []
+        for line in response.lines:
+            raw = bytes(line)
+            if b"FETCH" not in raw:
+                continue
+            uid, size = _UID.search(raw), _SIZE.search(raw)
+            if uid and size and int(uid.group(1)) > after_uid:  # "n:*" also returns the last one
+                found.append((int(uid.group(1)), int(size.group(1))))
+        return sorted(found)
+
+    async def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """Whole messages by UID, without setting \\Seen."""
+        if not uids:
+            return {}
+        response = await self._call(
+            "FETCH", self._c().uid("fetch", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+        )
+        out: dict[int, bytes] = {}
+        lines = response.lines
+        for i, line in enumerate(lines):
+            raw = bytes(line)
+            if not _FETCH.match(raw) or b"BODY[]" not in raw:
+                continue
+            uid = _UID.search(raw)
+            if uid and i + 1 < len(lines) and isinstance(lines[i + 1], bytearray | bytes):
+                out[int(uid.group(1))] = bytes(lines[i + 1])
+        missing = set(uids) - set(out)
+        if missing:
+            raise TransientError(
+                f"IMAP FETCH returned no body for UID {', '.join(map(str, sorted(missing)))}"
+            )
+        return out
+
+    async def move(self, uid: int, where: str) -> None:
+        """File message `uid` in the processed or review folder."""
+        folder = self.s.review_folder if where == "review" else self.s.processed_folder
+        client = self._c()
+        target = _quote(self._name(folder))
+        if client.has_capability("MOVE"):
+            await self._call("MOVE", client.uid("move", str(uid), target))
+            return
+        await self._call("COPY", client.uid("copy", str(uid), target))
+        await self._call("STORE", client.uid("store", str(uid), "+FLAGS.SILENT", "(\\Deleted)"))
+        if client.has_capability("UIDPLUS"):
+            await self._call("EXPUNGE", client.uid("expunge", str(uid)))
+        else:
+            await self._call("EXPUNGE", client.expunge())
+
+    async def wait_for_mail(self, seconds: float) -> bool:
+        """Until new mail may have arrived (True) or `seconds` passed (False)."""
+        client = self._c()
+        if not client.has_capability("IDLE"):
+            await asyncio.sleep(min(seconds, self.s.poll_seconds))
+            return True
+        got = False
+        try:
+            idle = await client.idle_start(timeout=min(seconds, IDLE_SECONDS))
+            while client.has_pending_idle():
+                msg = await client.wait_server_push()
+                if msg == aioimaplib.STOP_WAIT_SERVER_PUSH:
+                    break
+                if any(b"EXISTS" in bytes(x) or b"RECENT" in bytes(x) for x in msg):
+                    got = True
+                    break
+            client.idle_done()
+            await asyncio.wait_for(idle, 10)
+        except (TimeoutError, OSError, aioimaplib.AioImapException) as bad:
+            self.client = None
+            raise TransientError(
+                f"IMAP connection lost while waiting: {type(bad).__name__}: {bad}"
+            ) from bad
+        return got

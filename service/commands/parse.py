@@ -1,0 +1,38 @@
+"""`rota parse FILE.eml [-c FILE]`: classify and extract one message, print SPEC §4 JSON.
+
+With a config the sender is checked too (reply token, From, ATTENDEE, trusted
+Authentication-Results) and the verdict and its reason join the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mail.classify import parse_message
+from mail.ids import series_uid
+from service.config.load import load_config
+from service.errors import UsageError
+from service.program import series_of
+from service.verify import verify
+from service.wiring import secret_of
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as bad:
+        raise UsageError(f"cannot read {args.file}: {bad.strerror or bad}") from None
+    parsed = parse_message(raw)
+    out = parsed.to_json()
+    if args.config:
+        config = load_config(args.config)
+        series = {
+            series_uid(config.program.organizer, config.program.starts, s.id): (s.id, s.members)
+            for s in series_of(config)
+        }
+        out.update(verify(config, parsed, secret_of(config, required=False), series).to_json())
+    sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    return 0

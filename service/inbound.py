@@ -1,0 +1,245 @@
+"""Place one inbound message, exactly once: parse, check the sender, record its effects.
+
+The message's row in `inbound` (unique by Message-ID plus content hash) and everything it
+causes (a check-in record, a mentor's answer time, an RSVP, a failing address, a review item
+with the original kept) are written in one transaction. Seeing the same message again (a
+crash before it was moved out of the inbox, a UIDVALIDITY reset) finds that row and records
+nothing twice; the caller then files it where the first outcome said.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, and_, select, update
+
+from mail.classify import Limits, Parsed, parse_message
+from mail.ids import series_uid
+from service.config.model import Config
+from service.program import checkin_cadence, series_of
+from service.store import schema
+from service.store.outbox import insert_ignoring_duplicates
+from service.store.store import Store
+from service.verify import Verdict, verify
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # "recorded" | "review" | "ignored" | "duplicate"
+    folder: str  # where the message belongs now: "processed" | "review"
+    reason: str
+    kind: str
+    message_id: str
+
+
+class Inbound:
+    def __init__(
+        self, config: Config, store: Store, secret: bytes | None, limits: Limits | None = None
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.secret = secret
+        self.limits = limits or Limits()
+        self.series_by_uid: dict[str, tuple[str, tuple[str, ...]]] = {
+            series_uid(config.program.organizer, config.program.starts, s.id): (s.id, s.members)
+            for s in series_of(config)
+        }
+        self.mentor_of = {p.mentee: p.mentor for p in config.pairs}
+
+    def handle(self, raw: bytes, received_at: datetime) -> Outcome:
+        parsed = parse_message(raw, self.limits)
+        verdict = verify(self.config, parsed, self.secret, self.series_by_uid)
+        with self.store.engine.begin() as conn:
+            seen = conn.execute(
+                select(schema.inbound.c.outcome, schema.inbound.c.reason).where(
+                    schema.inbound.c.message_id == parsed.message_id,
+                    schema.inbound.c.content_hash == parsed.content_hash,
+                )
+            ).first()
+            if seen is not None:
+                folder = "review" if seen.outcome == "review" else "processed"
+                return Outcome(
+                    "duplicate", folder, seen.reason or "", parsed.kind, parsed.message_id
+                )
+            status, reason = self._apply(conn, parsed, verdict, received_at)
+            conn.execute(
+                schema.inbound.insert().values(
+                    message_id=parsed.message_id,
+                    content_hash=parsed.content_hash,
+                    kind=parsed.kind,
+                    outcome=status,
+                    reason=reason,
+                    sender=parsed.sender,
+                    received_at=received_at,
+                    processed_at=received_at,
+                    raw=raw if status == "review" else None,
+                )
+            )
+        return Outcome(
+            status,
+            "review" if status == "review" else "processed",
+            reason,
+            parsed.kind,
+            parsed.message_id,
+        )
+
+    # -- effects ------------------------------------------------------------------------------
+    def _apply(
+        self, conn: Connection, parsed: Parsed, verdict: Verdict, now: datetime
+    ) -> tuple[str, str]:
+        if verdict.action == "ignore":
+            return "ignored", verdict.reason
+        if verdict.action == "review":
+            return "review", verdict.reason
+        if parsed.kind == "bounce":
+            return self._bounce(conn, parsed, now)
+        if parsed.kind == "rsvp":
+            return self._rsvp(conn, parsed, verdict, now)
+        if verdict.reply_kind == "forward":
+            return self._answered(conn, verdict, now)
+        return self._checkin(conn, parsed, verdict, now)
+
+    def _checkin(
+        self, conn: Connection, parsed: Parsed, verdict: Verdict, now: datetime
+    ) -> tuple[str, str]:
+        assert (
+            verdict.mentee is not None and verdict.week is not None and parsed.checkin is not None
+        )
+        mentor = self.mentor_of.get(verdict.mentee, "")
+        prompt = conn.execute(
+            select(schema.prompts.c.sent_at).where(
+                schema.prompts.c.mentee == verdict.mentee, schema.prompts.c.week == verdict.week
+            )
+        ).first()
+        cadence = checkin_cadence(self.config, verdict.week)
+        every = cadence.every if cadence else 1
+        late = prompt is not None and now > prompt.sent_at + timedelta(weeks=every)
+        record = dict(parsed.checkin)
+        text = "\n".join(
+            [
+                *(
+                    f"{x}"
+                    for key in (
+                        "accomplished",
+                        "struggled",
+                        "questions",
+                        "next_goals",
+                        "mentor_feedback",
+                    )
+                    for x in record.get(key, [])
+                ),
+                record.get("free_text", ""),
+            ]
+        )
+        added = insert_ignoring_duplicates(
+            conn,
+            schema.checkins,
+            {
+                "mentee": verdict.mentee,
+                "mentor": mentor,
+                "week": verdict.week,
+                "kind": "evaluation" if verdict.reply_kind == "evaluation" else "checkin",
+                "message_id": parsed.message_id,
+                "content_hash": parsed.content_hash,
+                "received_at": now,
+                "late": late,
+                "record": json.dumps(record, ensure_ascii=False),
+                "text": text,
+            },
+            ["message_id"],
+        )
+        return "recorded", ("check-in" if added else "check-in already recorded") + (
+            " (late)" if late else ""
+        )
+
+    def _answered(self, conn: Connection, verdict: Verdict, now: datetime) -> tuple[str, str]:
+        done = conn.execute(
+            update(schema.checkins)
+            .where(
+                and_(
+                    schema.checkins.c.mentee == verdict.mentee,
+                    schema.checkins.c.week == verdict.week,
+                    schema.checkins.c.answered_at.is_(None),
+                )
+            )
+            .values(answered_at=now)
+        ).rowcount
+        return (
+            "recorded",
+            "mentor's answer recorded" if done else "mentor's answer (check-in already answered)",
+        )
+
+    def _rsvp(
+        self, conn: Connection, parsed: Parsed, verdict: Verdict, now: datetime
+    ) -> tuple[str, str]:
+        assert parsed.rsvp is not None and verdict.series_id is not None
+        week = None
+        if parsed.rsvp.recurrence_id:
+            week = self._week_of_instance(conn, verdict.series_id, parsed.rsvp.recurrence_id)
+            if week is None:
+                return "review", f"RSVP for an occurrence of {verdict.series_id} Rota did not send"
+        conn.execute(
+            schema.rsvps.insert().values(
+                series_id=verdict.series_id,
+                attendee=parsed.rsvp.attendee,
+                week=week,
+                partstat=parsed.rsvp.partstat,
+                sequence=parsed.rsvp.sequence,
+                comment=parsed.rsvp.comment,
+                message_id=parsed.message_id,
+                received_at=now,
+            )
+        )
+        what = "the series" if week is None else f"week {week}"
+        return "recorded", f"{parsed.rsvp.partstat.lower()} for {what}"
+
+    def _week_of_instance(self, conn: Connection, series_id: str, stamp: str) -> int | None:
+        state = self.store.series_state(series_id, conn)
+        if state is None or state.anchor is None:
+            return None
+        for week in state.anchor.weeks():
+            if state.anchor.instance(week).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") == stamp:
+                return week
+        return None
+
+    def _bounce(self, conn: Connection, parsed: Parsed, now: datetime) -> tuple[str, str]:
+        assert parsed.bounce is not None
+        failing = [r for r in parsed.bounce.recipients if r.permanent]
+        table = schema.failing_addresses
+        for r in failing:
+            if not insert_ignoring_duplicates(
+                conn,
+                table,
+                {"address": r.address, "since": now, "status": r.status, "detail": r.diagnostic},
+                ["address"],
+            ):
+                conn.execute(
+                    update(table)
+                    .where(table.c.address == r.address)
+                    .values(status=r.status, detail=r.diagnostic)
+                )
+        if not failing:
+            return "ignored", "a delay notice (transient), nothing to do yet"
+        return "recorded", "bounce: " + ", ".join(
+            f"{r.address} ({r.status or 'failed'})" for r in failing
+        )
+
+
+def review_items(store: Store, limit: int = 50) -> list[Mapping[str, object]]:
+    """Messages waiting for a human, newest first."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                schema.inbound.c.received_at,
+                schema.inbound.c.sender,
+                schema.inbound.c.reason,
+                schema.inbound.c.message_id,
+            )
+            .where(schema.inbound.c.outcome == "review")
+            .order_by(schema.inbound.c.received_at.desc())
+            .limit(limit)
+        ).all()
+    return [dict(r._mapping) for r in rows]

@@ -24,6 +24,7 @@ from mail.errors import MailError, PermanentError, TransientError
 
 log = logging.getLogger("rota.imap")
 IDLE_SECONDS = 25 * 60  # re-issue IDLE before the 29-minute limit of RFC 2177
+LIST_BATCH = 200  # messages per size FETCH: far below aioimaplib's recursion limit
 _FETCH = re.compile(rb"^\d+ FETCH \((.*)$")
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -117,7 +118,10 @@ class ImapInbox:
 
     async def _call(self, what: str, coro: object) -> aioimaplib.Response:
         try:
-            return _ok(await coro, what)  # type: ignore[misc]
+            # aioimaplib times out a silent server itself; this bound catches the cases where
+            # its protocol handler died (it raises inside data_received and never answers).
+            response = await asyncio.wait_for(coro, max(10 * self.s.timeout, 120))  # type: ignore[arg-type]
+            return _ok(response, what)
         except MailError:
             raise
         except (TimeoutError, OSError, aioimaplib.AioImapException) as bad:
@@ -158,18 +162,33 @@ class ImapInbox:
 
     # -- messages -----------------------------------------------------------------------------
     async def list_new(self, after_uid: int) -> list[tuple[int, int]]:
-        """(UID, size) of every message with a UID above `after_uid`, in UID order."""
-        response = await self._call(
-            "FETCH", self._c().uid("fetch", f"{after_uid + 1}:*", "(UID RFC822.SIZE)")
-        )
-        found = []
+        """(UID, size) of every message with a UID above `after_uid`, in UID order.
+
+        UIDs come from one SEARCH line and sizes in bounded FETCHes: aioimaplib handles each
+        line of a response by recursion, so a response of ~1,000 lines (one FETCH line per
+        message of a big backlog) overflows the stack and leaves the command hanging.
+        """
+        response = await self._call("SEARCH", self._c().uid_search(f"UID {after_uid + 1}:*"))
+        uids: list[int] = []
         for line in response.lines:
             raw = bytes(line)
-            if b"FETCH" not in raw:
-                continue
-            uid, size = _UID.search(raw), _SIZE.search(raw)
-            if uid and size and int(uid.group(1)) > after_uid:  # "n:*" also returns the last one
-                found.append((int(uid.group(1)), int(size.group(1))))
+            words = raw.split()
+            if words and words[0].upper() == b"SEARCH":  # aioimaplib strips it; others may not
+                words = words[1:]
+            if words and all(w.isdigit() for w in words):
+                uids.extend(int(w) for w in words)
+        uids = sorted(u for u in set(uids) if u > after_uid)  # "n:*" also matches the last one
+        found: list[tuple[int, int]] = []
+        for start in range(0, len(uids), LIST_BATCH):
+            chunk = uids[start : start + LIST_BATCH]
+            response = await self._call(
+                "FETCH", self._c().uid("fetch", ",".join(map(str, chunk)), "(UID RFC822.SIZE)")
+            )
+            for line in response.lines:
+                raw = bytes(line)
+                uid, size = _UID.search(raw), _SIZE.search(raw)
+                if b"FETCH" in raw and uid and size and int(uid.group(1)) in chunk:
+                    found.append((int(uid.group(1)), int(size.group(1))))
         return sorted(found)
 
     async def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:

@@ -27,12 +27,13 @@ def digest(message_id: str) -> str:
     return hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:16]
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: Path, data: bytes, fsync: bool = True) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+        if fsync:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -47,6 +48,7 @@ class MaildirOutbox:
         self.clock = clock
         self._seen: dict[str, Path] | None = None
         self._seq = 0
+        self.fsync = True  # off only where durability does not matter (a simulation)
 
     def _scan(self) -> dict[str, Path]:
         if self._seen is None:
@@ -78,7 +80,10 @@ class MaildirOutbox:
         when = self.clock().astimezone(UTC)
         name = f"{when:%Y%m%dT%H%M%S}Z-{self._seq:06d}-{key}.eml"
         try:
-            await asyncio.to_thread(_write_atomically, self.dir / name, envelope.data)
+            if self.fsync:
+                await asyncio.to_thread(_write_atomically, self.dir / name, envelope.data)
+            else:  # no disk wait to hand off: a thread would only add overhead
+                _write_atomically(self.dir / name, envelope.data, fsync=False)
         except OSError as bad:
             raise TransientError(f"cannot write {self.dir / name}: {bad}") from bad
         seen[key] = self.dir / name
@@ -131,3 +136,72 @@ class MaildirInbox:
     async def wait_for_mail(self, seconds: float) -> bool:
         await asyncio.sleep(min(seconds, self.poll_seconds))
         return True
+
+
+class DatedMaildirInbox:
+    """`root/inbox/*.eml` for a simulation: each reply becomes visible when the (simulated)
+    clock reaches its Date header, and nothing is moved, so the same run can be repeated.
+    A reply without a readable Date is visible from the start."""
+
+    uidvalidity: int | None = None
+
+    def __init__(self, root: Path, clock: Callable[[], datetime]) -> None:
+        self.root = Path(root)
+        self.clock = clock
+        self.arrivals: dict[int, tuple[datetime | None, Path]] = {}
+        self.handled: dict[int, str] = {}  # uid → "processed" | "review"
+        self.notes: dict[int, str] = {}
+        inbox = self.root / "inbox"
+        files = (
+            sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
+            if inbox.is_dir()
+            else []
+        )
+        for i, p in enumerate(files, start=1):
+            self.arrivals[i] = (_date_of(p), p)
+
+    def next_arrival(self, after: datetime) -> datetime | None:
+        """When the next reply not yet visible at `after` arrives."""
+        later = [d for d, _ in self.arrivals.values() if d is not None and d > after]
+        return min(later) if later else None
+
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def list_new(self, after_uid: int) -> list[tuple[int, int]]:
+        now = self.clock()
+        return sorted(
+            (uid, p.stat().st_size)
+            for uid, (when, p) in self.arrivals.items()
+            if uid not in self.handled and (when is None or when <= now)
+        )
+
+    async def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        return {uid: self.arrivals[uid][1].read_bytes() for uid in uids}
+
+    async def move(self, uid: int, where: str) -> None:
+        self.handled[uid] = where
+
+    def note(self, uid: int, reason: str) -> None:
+        self.notes[uid] = reason
+
+    async def wait_for_mail(self, seconds: float) -> bool:
+        return False
+
+
+def _date_of(path: Path) -> datetime | None:
+    from email.parser import BytesHeaderParser
+    from email.utils import parsedate_to_datetime
+
+    try:
+        with open(path, "rb") as f:
+            value = BytesHeaderParser().parse(f).get("Date")
+        when = parsedate_to_datetime(str(value)) if value else None
+    except (OSError, ValueError, TypeError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return when.astimezone(UTC)

@@ -79,6 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("send-test", "send one test email through the configured transport")
     p.add_argument("--to", required=True, metavar="EMAIL")
+
+    p = command("status", "what is due next, the outbox, the inbox, items waiting for review")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 unless a daemon has been alive in the last few minutes (for health checks)",
+    )
+
+    p = command("run", "the daemon: send and read mail as the program's rhythm says")
+    p.add_argument("--once", action="store_true", help="run every job that is due now and exit")
+
+    p = command("simulate", "run the program on a simulated clock into a maildir")
+    p.add_argument("--until", required=True, type=_date, metavar="DATE")
+    p.add_argument("--from", dest="first", type=_date, metavar="DATE")
+    p.add_argument("--out", metavar="DIR", help="maildir to write into (default: the config's)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 

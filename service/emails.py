@@ -7,7 +7,7 @@ here formats prose except labels (dates, times) the templates show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -295,13 +295,20 @@ class Mailer:
 
     # -- invites ----------------------------------------------------------------------------
     def series_event(
-        self, plan: Plan, series_id: str, sequence: int, dtstamp: datetime, description: str = ""
+        self,
+        plan: Plan,
+        series_id: str,
+        sequence: int,
+        dtstamp: datetime,
+        description: str = "",
+        weeks: Collection[int] | None = None,
     ) -> SeriesEvent:
+        """The series as a calendar event: its planned occurrences (only `weeks`, if given)."""
         s = plan.series(series_id)
         meetings = tuple(
             Meeting(o.week, o.start, o.end, frozenset(o.left_out))
             for o in plan.occurrences[series_id]
-            if o.start is not None and o.end is not None
+            if o.start is not None and o.end is not None and (weeks is None or o.week in weeks)
         )
         return SeriesEvent(
             uid=series_uid(self.config.program.organizer, self.config.program.starts, s.id),
@@ -339,12 +346,15 @@ class Mailer:
         update: bool = False,
         description: str | None = None,
         only: Sequence[str] = (),
+        weeks: Collection[int] | None = None,
+        send_times: Mapping[str, datetime] | None = None,
     ) -> tuple[list[Outgoing], Anchor | None, bytes]:
         """One REQUEST per attendee (the body shows their own local times), all carrying the
-        same calendar: every planned occurrence of the series."""
+        same calendar: every planned occurrence of the series (only `weeks`, if given).
+        `send_times` gives an attendee's email its own send time (their next workday)."""
         s = plan.series(series_id)
         desc = description if description is not None else self.description(s)
-        ev = self.series_event(plan, series_id, sequence, send_at, desc)
+        ev = self.series_event(plan, series_id, sequence, send_at, desc, weeks)
         events, used = series_with_anchor(ev, anchor)
         cal = bytes(build_calendar(events, method="REQUEST", span=self._span()).to_ical())
         out = []
@@ -352,8 +362,11 @@ class Mailer:
             if only and email not in only:
                 continue
             p = self.person(email)
+            when = (send_times or {}).get(email, send_at)
             upcoming = [
-                o for o in plan.occurrences[series_id] if o.start is not None and o.start >= send_at
+                o
+                for o in plan.occurrences[series_id]
+                if o.start is not None and o.start >= when and (weeks is None or o.week in weeks)
             ]
             ctx = self._base(
                 recipient=self._who(p),
@@ -375,7 +388,7 @@ class Mailer:
                     html=r.html,
                     calendar=cal,
                     method="REQUEST",
-                    date=send_at,
+                    date=when,
                     headers={"X-Rota-Series": series_id, "X-Rota-Sequence": str(sequence)},
                 )
             )
@@ -390,24 +403,47 @@ class Mailer:
         anchor: Anchor | None,
         weeks: Sequence[int] = (),
         reason: str = "",
+        send_times: Mapping[str, datetime] | None = None,
+        only: Sequence[str] = (),
+        sent_weeks: Collection[int] | None = None,
     ) -> list[Outgoing]:
         """CANCEL for some weeks (RECURRENCE-ID) or, without weeks, the whole series."""
-        s = plan.series(series_id)
-        ev = self.series_event(plan, series_id, sequence, send_at)
+        ev = self.series_event(plan, series_id, sequence, send_at, weeks=sent_weeks)
+        return self.cancel_event(series_id, ev, anchor, weeks, reason, send_times, only)
+
+    def cancel_event(
+        self,
+        series_id: str,
+        ev: SeriesEvent,
+        anchor: Anchor | None,
+        weeks: Sequence[int] = (),
+        reason: str = "",
+        send_times: Mapping[str, datetime] | None = None,
+        only: Sequence[str] = (),
+    ) -> list[Outgoing]:
+        """CANCEL emails for a series as it was last sent (it may have left the config)."""
         cal = bytes(
             build_calendar(
                 cancel_events(ev, anchor, weeks), method="CANCEL", span=self._span()
             ).to_ical()
         )
-        occ = {o.week: o for o in plan.occurrences[series_id]}
+        by_week = {m.week: m for m in ev.meetings}
+        first = by_week.get(weeks[0]) if weeks else None
         out = []
-        for email in s.members:
-            p = self.person(email)
-            first = occ.get(weeks[0]) if weeks else None
+        for a in ev.attendees:
+            if only and a.email not in only:
+                continue
+            when = (send_times or {}).get(a.email, ev.dtstamp)
+            who = {
+                "name": a.name,
+                "first_name": a.name.split()[0] if a.name.split() else a.email,
+                "email": a.email,
+                "zone": a.zone,
+            }
             ctx = self._base(
-                recipient=self._who(p),
-                series={"title": s.title},
-                occurrence=_local_view(first, p) if first else None,
+                recipient=who,
+                series={"title": ev.summary},
+                occurrence=_meeting_view(first, a.zone) if first else None,
                 reason=reason,
             )
             r = self.templates.render("cancel", ctx)
@@ -415,23 +451,47 @@ class Mailer:
                 Outgoing(
                     kind="cancel",
                     message_id=self._mid(
-                        "cancel", series_id, sequence, ",".join(map(str, weeks)), email
+                        "cancel", series_id, ev.sequence, ",".join(map(str, weeks)), a.email
                     ),
                     sender=self.organizer(),
-                    to=(Person(p.name, p.email),),
+                    to=(Person(a.name, a.email),),
                     subject=r.subject,
                     text=r.text,
                     html=r.html,
                     calendar=cal,
                     method="CANCEL",
-                    date=send_at,
-                    headers={"X-Rota-Series": series_id, "X-Rota-Sequence": str(sequence)},
+                    date=when,
+                    headers={"X-Rota-Series": series_id, "X-Rota-Sequence": str(ev.sequence)},
                 )
             )
         return out
 
+    def notice(self, key: str, subject: str, lines: Sequence[str], send_at: datetime) -> Outgoing:
+        """A note to the organizer about something only a human can settle."""
+        r = self.templates.render("notice", self._base(subject=subject, lines=list(lines)))
+        org = self.organizer()
+        return Outgoing(
+            kind="notice",
+            message_id=self._mid("notice", key),
+            sender=org,
+            to=(org,),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            date=send_at,
+        )
+
     def _span(self) -> tuple[date, date]:
         return self.config.program.starts, self.config.program.ends
+
+
+def _meeting_view(m: Meeting, zone: str) -> dict[str, Any]:
+    loc = m.start.astimezone(ZoneInfo(zone))
+    return {
+        "local": f"{loc:%a %-d %b %Y, %H:%M}",
+        "optional": False,
+        "utc": m.start.astimezone(UTC).isoformat(),
+    }
 
 
 def _local_view(o: Occurrence, p: PersonConfig) -> dict[str, Any]:

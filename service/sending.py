@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from mail.errors import MailError, PermanentError, TransientError
 from mail.transport import Envelope, Transport
 from service.clock import Clock
+from service.crashpoints import crash_point
 from service.store.outbox import Outbox, OutboxRow
 
 log = logging.getLogger("rota.send")
@@ -47,6 +48,7 @@ class Sender:
         self.on_refused = on_refused
         self._outage: str | None = None
         self._outage_level = 0
+        self.should_stop: Callable[[], bool] = lambda: False
 
     def _marker(self, row: OutboxRow) -> Callable[[], None]:
         def committing() -> None:
@@ -76,6 +78,11 @@ class Sender:
         try:
             async with self.transport.session() as session:
                 for row in rows:
+                    if self.should_stop():  # shutting down: the rest waits for the next start
+                        for rest in rows[done:]:
+                            self.outbox.release(rest.id, self.worker)
+                        done = len(rows)
+                        break
                     envelope = Envelope(row.message_id, row.sender, row.recipients, row.eml)
                     try:
                         refused = await session.send(envelope, self._marker(row))
@@ -97,6 +104,7 @@ class Sender:
                             raise
                         continue
                     done += 1
+                    crash_point("send.after_data")  # the server said 250; not yet marked sent
                     self.outbox.sent(row.id, self.worker, self.clock.now())
                     report.sent.append(row.message_id)
                     if refused:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from mail.maildir import MaildirOutbox
+from mail.imap import ImapInbox, ImapSettings
+from mail.maildir import MaildirInbox, MaildirOutbox
 from mail.smtp import SmtpSettings, SmtpTransport
 from mail.transport import Transport
 from service.clock import Clock
 from service.config.model import Config, ServerSettings
 from service.errors import UsageError
+from service.ingest import Inbox
 
 
 def secret_of(
@@ -67,6 +69,35 @@ def transport_of(config: Config, clock: Clock, env: Mapping[str, str] | None = N
     if config.mail.transport == "maildir":
         return MaildirOutbox(config.mail.maildir, clock.now)
     return SmtpTransport(smtp_settings(config, env))
+
+
+def inbox_of(config: Config, env: Mapping[str, str] | None = None) -> tuple[Inbox, str]:
+    """The inbox the config reads replies from, and the name its progress is kept under."""
+    if config.mail.transport == "maildir":
+        return MaildirInbox(config.mail.maildir), "maildir"
+    i = config.mail.imap
+    if i is None:
+        raise UsageError("this config has no [mail] imap server")
+    settings = ImapSettings(
+        host=i.host,
+        port=i.port,
+        security=i.security,
+        username=i.username,
+        password=password_of(i, "mail.imap", env),
+        folder=i.folder,
+        processed_folder=i.processed_folder,
+        review_folder=i.review_folder,
+        timeout=i.timeout,
+        ca_file=i.ca_file or None,
+    )
+    return ImapInbox(settings), inbox_name(config)
+
+
+def inbox_name(config: Config) -> str:
+    i = config.mail.imap
+    if config.mail.transport == "maildir" or i is None:
+        return "maildir"
+    return f"imap:{i.username}@{i.host}/{i.folder}"
 
 
 def describe_transport(config: Config) -> str:

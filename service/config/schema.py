@@ -236,7 +236,12 @@ SMTP = (
 IMAP = (
     *SERVER_COMMON,
     Field("port", port, None, "default: 993 for tls, 143 otherwise"),
-    Field("security", lambda v: f.choice(v, ("tls", "starttls", "none")), "tls", "as for smtp"),
+    Field(
+        "security",
+        lambda v: f.choice(v, ("tls", "starttls", "none")),
+        "tls",
+        '"tls" (implicit, port 993) or "none" (loopback only); STARTTLS is refused',
+    ),
     Field("folder", f.text, "INBOX", "where replies arrive"),
     Field("processed_folder", f.text, "Rota/Processed", "where handled mail is moved"),
     Field("review_folder", f.text, "Rota/Review", "where mail for a human goes, with its reason"),

@@ -66,6 +66,9 @@ series_state = Table(
     Column("content_hash", String(64)),
     Column("occurrences", Text),  # JSON of the meetings last sent: week → [start, end, optional]
     Column("cancelled", Boolean, nullable=False, default=False),
+    # JSON {"title", "attendees": [[email, name, zone]…], "fingerprint"}: what a CANCEL needs
+    # once the series has left the config, and what tells that its inputs changed
+    Column("meta", Text),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -108,7 +111,9 @@ prompts = Table(
     Column("name", String(200), nullable=False, default=""),  # evaluation name
     Column("message_id", String(300), nullable=False),
     Column("sent_at", UTCDateTime, nullable=False),
+    Column("reminded_at", UTCDateTime),
     UniqueConstraint("kind", "mentee", "week", "name"),
+    Index("ix_prompts_mentee_week", "mentee", "week"),
 )
 
 checkins = Table(
@@ -126,7 +131,9 @@ checkins = Table(
     Column("record", Text, nullable=False),  # JSON of the parsed sections
     Column("text", Text, nullable=False, default=""),  # what the mentee wrote, for search
     Column("answered_at", UTCDateTime),
+    Column("forwarded_at", UTCDateTime),  # the forward to the mentor is in the outbox
     Index("ix_checkins_mentee_week", "mentee", "week"),
+    Index("ix_checkins_forwarded", "forwarded_at"),
 )
 
 rsvps = Table(
@@ -141,6 +148,8 @@ rsvps = Table(
     Column("comment", Text),
     Column("message_id", String(300), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    Column("handled_at", UTCDateTime),  # a decline acted on (moved, or the organizer told)
+    Column("outcome", Text),
     UniqueConstraint("message_id", "week"),
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ class SeriesState:
     content_hash: str | None
     occurrences: dict[int, tuple[str, str, list[str]]]  # week → (start, end, left_out) last sent
     cancelled: bool
+    meta: dict[str, Any] = field(default_factory=dict)  # title, attendees, fingerprint
 
 
 def store_exists(url: str) -> bool:
@@ -85,6 +86,7 @@ class Store:
             r.content_hash,
             occ,
             bool(r.cancelled),
+            json.loads(r.meta) if r.meta else {},
         )
 
     def save_series_state(self, conn: Connection, state: SeriesState, now: datetime) -> None:
@@ -95,6 +97,7 @@ class Store:
             "content_hash": state.content_hash,
             "occurrences": json.dumps({str(k): list(v) for k, v in state.occurrences.items()}),
             "cancelled": state.cancelled,
+            "meta": json.dumps(state.meta) if state.meta else None,
             "updated_at": now,
         }
         t = schema.series_state
@@ -117,6 +120,24 @@ class Store:
             )
             for r in rows
         ]
+
+    def all_series_states(self) -> list[SeriesState]:
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(schema.series_state.c.series_id)).scalars().all()
+            return [s for i in ids if (s := self.series_state(i, conn)) is not None]
+
+    def unfix(self, conn: Connection, series_id: str, after: datetime) -> int:
+        """Release a series' pinned occurrences that start after `after` (to be re-planned)."""
+        t = schema.ledger
+        return conn.execute(
+            t.delete().where(t.c.series_id == series_id, t.c.start > after)
+        ).rowcount
+
+    def refix(self, conn: Connection, entry: LedgerEntry) -> None:
+        """Pin an occurrence, replacing what was pinned for its series and week."""
+        t = schema.ledger
+        conn.execute(t.delete().where(t.c.series_id == entry.series_id, t.c.week == entry.week))
+        self.fix(conn, entry)
 
     def fix(self, conn: Connection, entry: LedgerEntry) -> bool:
         """Pin an occurrence (and its burden) so re-planning continues from it."""

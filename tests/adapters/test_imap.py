@@ -290,6 +290,22 @@ async def test_an_oversized_message_goes_to_review_unread(
     assert count(dovecot, user, "Rota/Review") == 1
 
 
+async def test_a_backlog_of_thousands_is_listed_in_full(dovecot: Dovecot) -> None:
+    """A returning daemon may find thousands of messages; one FETCH line per message once
+    overflowed aioimaplib's recursive response handler and hung the listing forever."""
+    user = dovecot.user()
+    append(dovecot, user, *(b"Subject: s%d\r\n\r\nhello\r\n" % i for i in range(3000)))
+    box = ImapInbox(settings(dovecot, user))
+    await box.connect()
+    try:
+        listed = await box.list_new(0)
+        assert [uid for uid, _ in listed] == list(range(1, 3001))
+        assert all(size > 10 for _, size in listed)
+        assert [uid for uid, _ in await box.list_new(1400)] == list(range(1401, 3001))
+    finally:
+        await box.close()
+
+
 async def test_tls_is_verified(dovecot: Dovecot) -> None:
     user = dovecot.user()
     untrusted = ImapInbox(settings(dovecot, user, port=dovecot.tls_port, security="tls"))

@@ -20,7 +20,7 @@ def test_json_has_exactly_the_spec_shape_and_passes_the_reference(rota) -> None:
     assert res.code == 0 and res.err == ""
     plan = json.loads(res.out)
     assert set(plan) == {"program", "series", "burden"}
-    assert plan["program"] == "Open Source Mentorship 2026"
+    assert plan["program"] == "Open Source Mentorship 2027"
     for s in plan["series"]:
         assert set(s) == {"id", "kind", "title", "attendees", "occurrences"}
         assert re.fullmatch(r"(call|review)/[^/]+/[^/]+|group/.+", s["id"])
@@ -42,7 +42,7 @@ def test_ben_is_away_so_his_week_5_reviews_are_reported_not_dropped(rota) -> Non
         "week": 5,
         "unschedulable": True,
         "blocked_by": ["ben@example.org"],
-        "reason": "away 2026-04-06..2026-04-10",
+        "reason": "away 2027-01-04..2027-01-08",
     }
 
 
@@ -55,16 +55,16 @@ def test_a_date_window_selects_occurrences_and_burden_sums_what_is_shown(rota) -
             "--format",
             "json",
             "--from",
-            "2026-04-01",
+            "2026-12-30",
             "--until",
-            "2026-04-30",
+            "2027-01-29",
         ).out
     )
     total = dict.fromkeys(plan["burden"], 0.0)
     for s in plan["series"]:
         for o in s["occurrences"]:
             if "start" in o:
-                assert "2026-03-31" <= o["start"][:10] <= "2026-05-01"
+                assert "2026-12-29" <= o["start"][:10] <= "2027-01-30"
                 for m, c in o["inconvenience"].items():
                     total[m] += c
     assert plan["burden"] == total
@@ -75,7 +75,7 @@ def test_table_shows_each_attendees_local_time_marks_and_burden(rota) -> None:  
     assert "call/ben@example.org/priya@example.org" in out
     assert "America/New_York" in out and "Asia/Kolkata" in out
     assert re.search(r"Wed \d\d:\d\d \*\d", out), "inconvenient meetings carry a * and their cost"
-    assert "unschedulable: ben@example.org — away 2026-04-06..2026-04-10" in out
+    assert "unschedulable: ben@example.org — away 2027-01-04..2027-01-08" in out
     assert "–16" in out or "–9" in out, "a left-out member shows the miss cost"
     assert (
         out.rstrip()
@@ -109,4 +109,4 @@ def test_the_installed_console_script_runs() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["program"] == "Open Source Mentorship 2026"
+    assert json.loads(done.stdout)["program"] == "Open Source Mentorship 2027"

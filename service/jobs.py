@@ -1,0 +1,807 @@
+"""The program's jobs (SPEC §1, §5): what is due when, decided from the config and the store.
+
+An agenda holds every timed item of the program: each mentee's prompts and the moments their
+check-ins count as missed, evaluations, weekly digests, the opening of invites and the
+refresh of review invites before each review; reminders join it as prompts go out.
+`run_due(now)` handles every item whose time has come, in time order, plus what the inbox
+brought (forwards to mentors, RSVPs). Each handler is idempotent: it checks the store, and
+writes its record and its email (outbox, deterministic Message-ID) in one transaction, so
+running it twice, or after a crash, sends nothing twice. Items already handled before a
+restart are skipped by a watermark; a job that was due while the daemon was down runs once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import logging
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from mail.calendar import Anchor, Attendee, Meeting, SeriesEvent
+from mail.compose import Outgoing, build_message, message_bytes
+from mail.ids import series_uid
+from scheduling.model import LedgerEntry, Occurrence, Plan, Series
+from scheduling.plan import plan_program
+from scheduling.rebook import rebook
+from service.clock import Clock
+from service.config.model import Config, PersonConfig
+from service.emails import Mailer, load_templates
+from service.program import checkin_cadence, program_spec, series_of
+from service.rhythm import (
+    deliverable,
+    digest_time,
+    digest_weeks,
+    evaluation_time,
+    prompt_deadlines,
+    prompt_schedule,
+    week_monday,
+    week_start,
+)
+from service.store import schema
+from service.store.store import SeriesState, Store
+
+log = logging.getLogger("rota.jobs")
+
+INVITE_LEAD = timedelta(days=7)  # first invites go a week before week 0
+REVIEW_REFRESH = timedelta(days=2)  # a review's invite is refreshed with goals this long before
+REBOOK_NOTICE = timedelta(hours=2)  # a moved meeting starts at least this long after the move
+WATERMARK = "jobs:done_until"
+
+# order of handling among items due at the same instant
+_ORDER = {"invites": 0, "deadline": 1, "prompt": 2, "reminder": 3, "evaluation": 4, "digest": 5}
+
+
+@dataclass(order=True, frozen=True, slots=True)
+class Item:
+    at: datetime
+    order: int
+    kind: str = field(compare=False)
+    key: tuple[Any, ...] = field(compare=False)
+
+
+def _item(at: datetime, kind: str, *key: Any) -> Item:
+    return Item(at, _ORDER[kind], kind, key)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Jobs:
+    def __init__(self, config: Config, store: Store, secret: bytes | None, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.mailer = Mailer(config, load_templates(config), secret)
+        self.people: dict[str, PersonConfig] = {p.email: p for p in config.people}
+        self.mentor_of = {p.mentee: p.mentor for p in config.pairs}
+        self.series: dict[str, Series] = {s.id: s for s in series_of(config)}
+        self.spec = program_spec(config)
+        self._agenda: list[Item] = []
+        self._deadlines: dict[tuple[str, int], datetime] = {}
+        self._plan: Plan | None = None
+        self.invites_dirty = True
+        self.invites_open = week_start(config, 0) - INVITE_LEAD
+        self.done: list[str] = []  # a log of what was decided, for tests and --once
+
+    # -- the agenda ---------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """The agenda from the config and the store (the store is the truth)."""
+        done_until = self._watermark()
+        items: list[Item] = []
+        for pair in self.config.pairs:
+            schedule = prompt_schedule(self.config, pair.mentee)
+            for (week, at), deadline in zip(
+                schedule, prompt_deadlines(self.config, pair.mentee, schedule), strict=True
+            ):
+                self._deadlines[(pair.mentee, week)] = deadline
+                items.append(_item(at, "prompt", pair.mentee, week))
+                items.append(_item(deadline, "deadline", pair.mentee, week))
+            for ev in self.config.evaluations:
+                at_ev = evaluation_time(self.config, pair.mentee, ev.on)
+                if at_ev is not None:
+                    items.append(_item(at_ev, "evaluation", pair.mentee, ev.name))
+        for week in digest_weeks(self.config):
+            items.append(_item(digest_time(self.config, week), "digest", week))
+        for s in self.series.values():
+            if s.kind == "review":
+                for w in s.weeks:
+                    items.append(
+                        _item(week_start(self.config, w) - REVIEW_REFRESH, "invites", s.id)
+                    )
+        if done_until is not None:
+            items = [i for i in items if i.at > done_until]
+        items.append(_item(max(self.invites_open, done_until or self.invites_open), "invites"))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    schema.prompts.c.mentee, schema.prompts.c.week, schema.prompts.c.sent_at
+                ).where(schema.prompts.c.kind == "checkin", schema.prompts.c.reminded_at.is_(None))
+            ).all()
+        for r in rows:
+            if r.mentee in self.mentor_of:
+                items.append(self._reminder_item(r.mentee, r.week, r.sent_at))
+        heapq.heapify(items)
+        self._agenda = items
+        self.invites_dirty = True
+
+    def _reminder_item(self, mentee: str, week: int, sent_at: datetime) -> Item:
+        cadence = checkin_cadence(self.config, week) or self.config.checkin
+        at = deliverable(self.people[mentee], sent_at + cadence.remind_after)
+        return _item(at, "reminder", mentee, week)
+
+    def _watermark(self) -> datetime | None:
+        found = self.store.get(WATERMARK)
+        return datetime.fromisoformat(found) if found else None
+
+    def next_due(self) -> datetime | None:
+        """When the next item is due (None: nothing left in the program)."""
+        return self._agenda[0].at if self._agenda else None
+
+    def upcoming(self, limit: int = 10) -> list[Item]:
+        """The next items (the internal "check the invites" marks left out)."""
+        return [i for i in sorted(self._agenda) if i.kind != "invites" or i.key][:limit]
+
+    # -- running ------------------------------------------------------------------------------
+    def run_due(self, now: datetime | None = None) -> list[str]:
+        """Handle everything due by `now`; returns a line per email decided."""
+        now = now or self.clock.now()
+        self.done = []
+        self._forwards(now)
+        self._rsvps(now)
+        while self._agenda and self._agenda[0].at <= now:
+            item = heapq.heappop(self._agenda)
+            if item.kind == "invites":
+                self.invites_dirty = True
+                continue
+            handler = getattr(self, f"_{item.kind}")
+            try:
+                handler(now, item.at, *item.key)
+            except Exception:
+                # one broken item (a template error, a bad record) never stops the others
+                log.exception("%s %s failed", item.kind, item.key)
+        if self.invites_dirty and now >= self.invites_open:
+            self.sync_invites(now)
+        with self.store.engine.begin() as conn:
+            self.store.put(conn, WATERMARK, now.astimezone(UTC).isoformat())
+        return self.done
+
+    def _queue(self, conn: Connection, out: Outgoing, now: datetime, **extra: Any) -> bool:
+        assert out.date is not None
+        added = self.store.outbox.add(
+            conn,
+            message_id=out.message_id,
+            kind=out.kind,
+            sender=out.sender.email,
+            recipients=out.recipients,
+            subject=out.subject,
+            eml=message_bytes(build_message(out)),
+            due_at=out.date,
+            now=now,
+            **extra,
+        )
+        if added:
+            self.done.append(f"{_iso(out.date)} {out.kind} → {', '.join(out.recipients)}")
+        return added
+
+    # -- check-ins ----------------------------------------------------------------------------
+    def _prompted(self, conn: Connection, kind: str, mentee: str, week: int, name: str = "") -> Any:
+        t = schema.prompts
+        return conn.execute(
+            select(t).where(
+                t.c.kind == kind, t.c.mentee == mentee, t.c.week == week, t.c.name == name
+            )
+        ).first()
+
+    def _has_checkin(
+        self, conn: Connection, mentee: str, week: int, before: datetime | None = None
+    ) -> bool:
+        t = schema.checkins
+        q = select(t.c.id).where(t.c.mentee == mentee, t.c.week == week, t.c.kind == "checkin")
+        if before is not None:
+            q = q.where(t.c.received_at <= before)
+        return conn.execute(q.limit(1)).first() is not None
+
+    def _last_record(self, conn: Connection, mentee: str) -> dict[str, Any] | None:
+        t = schema.checkins
+        r = conn.execute(
+            select(t.c.record, t.c.week, t.c.received_at)
+            .where(t.c.mentee == mentee, t.c.kind == "checkin")
+            .order_by(t.c.received_at.desc(), t.c.id.desc())
+            .limit(1)
+        ).first()
+        if r is None:
+            return None
+        record: dict[str, Any] = json.loads(r.record)
+        record["week"] = r.week
+        record["received_at"] = f"{r.received_at.astimezone(self._zone(mentee)):%a %-d %b %Y}"
+        return record
+
+    def _zone(self, email: str) -> Any:
+        from zoneinfo import ZoneInfo
+
+        p = self.people.get(email)
+        return ZoneInfo(p.timezone) if p else UTC
+
+    def _prompt(self, now: datetime, at: datetime, mentee: str, week: int) -> None:
+        if mentee not in self.mentor_of:
+            return
+        deadline = self._deadlines.get((mentee, week))
+        if deadline is not None and now >= deadline:
+            log.debug("skipping %s's week %d prompt: its week has passed", mentee, week)
+            return
+        with self.store.engine.begin() as conn:
+            if self._prompted(conn, "checkin", mentee, week) is not None:
+                return
+            last = self._last_record(conn, mentee)
+            goals = [g for g in (last or {}).get("goals", []) if not g.get("done")]
+            out = self.mailer.checkin(mentee, week, now, goals)
+            conn.execute(
+                schema.prompts.insert().values(
+                    kind="checkin",
+                    mentee=mentee,
+                    week=week,
+                    name="",
+                    message_id=out.message_id,
+                    sent_at=now,
+                )
+            )
+            self._queue(conn, out, now, week=week)
+        heapq.heappush(self._agenda, self._reminder_item(mentee, week, now))
+
+    def _reminder(self, now: datetime, at: datetime, mentee: str, week: int) -> None:
+        if mentee not in self.mentor_of:
+            return
+        with self.store.engine.begin() as conn:
+            prompt = self._prompted(conn, "checkin", mentee, week)
+            if prompt is None or prompt.reminded_at is not None:
+                return
+            if self._has_checkin(conn, mentee, week):
+                conn.execute(
+                    update(schema.prompts)
+                    .where(schema.prompts.c.id == prompt.id)
+                    .values(reminded_at=now)
+                )  # answered: no reminder, and nothing left to wait for
+                self.done.append(f"{_iso(now)} (no reminder: {mentee} answered week {week})")
+                return
+            subject = self.mailer.checkin(mentee, week, prompt.sent_at).subject
+            out = self.mailer.reminder(mentee, week, now, prompt.message_id, subject)
+            self._queue(conn, out, now, week=week)
+            conn.execute(
+                update(schema.prompts)
+                .where(schema.prompts.c.id == prompt.id)
+                .values(reminded_at=now)
+            )
+
+    def missed_run(self, conn: Connection, mentee: str, upto: datetime) -> list[int]:
+        """The weeks of the mentee's current run of missed check-ins as of `upto`: prompts whose
+        deadline has passed, sent after their last check-in, without a check-in of their own."""
+        t = schema.checkins
+        last = conn.execute(
+            select(func.max(t.c.received_at)).where(
+                t.c.mentee == mentee, t.c.kind == "checkin", t.c.received_at <= upto
+            )
+        ).scalar()
+        p = schema.prompts
+        q = select(p.c.week, p.c.sent_at).where(p.c.mentee == mentee, p.c.kind == "checkin")
+        if last is not None:
+            q = q.where(p.c.sent_at > last)
+        weeks = []
+        for r in conn.execute(q.order_by(p.c.week)).all():
+            deadline = self._deadlines.get((mentee, r.week))
+            if (
+                deadline is not None
+                and deadline <= upto
+                and not self._has_checkin(conn, mentee, r.week, upto)
+            ):
+                weeks.append(r.week)
+        return weeks
+
+    def _deadline(self, now: datetime, at: datetime, mentee: str, week: int) -> None:
+        mentor = self.mentor_of.get(mentee)
+        if mentor is None or mentee not in self.people:
+            return
+        cadence = checkin_cadence(self.config, week) or self.config.checkin
+        every = cadence.escalate_after_missed
+        with self.store.engine.begin() as conn:
+            if self._prompted(conn, "checkin", mentee, week) is None:
+                return  # no prompt went out that week: nothing was missed
+            run = self.missed_run(conn, mentee, at)
+            if not run or run[-1] != week or every <= 0 or len(run) % every:
+                return
+            esc = schema.escalations
+            if conn.execute(
+                select(esc.c.id).where(esc.c.mentee == mentee, esc.c.week == week)
+            ).first():
+                return
+            send_at = deliverable(self.people[mentor], now)
+            out = self.mailer.escalation(
+                mentee, week, send_at, run, self._last_record(conn, mentee)
+            )
+            conn.execute(
+                esc.insert().values(
+                    mentee=mentee, week=week, missed=len(run), message_id=out.message_id
+                )
+            )
+            self._queue(conn, out, now, week=week)
+
+    def _evaluation(self, now: datetime, at: datetime, mentee: str, name: str) -> None:
+        ev = next((e for e in self.config.evaluations if e.name == name), None)
+        if ev is None or mentee not in self.people or now > at + timedelta(days=7):
+            return
+        week = evaluation_week(self.config, ev.on)
+        with self.store.engine.begin() as conn:
+            if self._prompted(conn, "evaluation", mentee, week, name) is not None:
+                return
+            out = self.mailer.evaluation(mentee, name, ev.headings, week, now)
+            conn.execute(
+                schema.prompts.insert().values(
+                    kind="evaluation",
+                    mentee=mentee,
+                    week=week,
+                    name=name,
+                    message_id=out.message_id,
+                    sent_at=now,
+                )
+            )
+            self._queue(conn, out, now, week=week)
+
+    def _forwards(self, now: datetime) -> None:
+        """Every recorded check-in goes to the mentor (their next workday if need be)."""
+        t = schema.checkins
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.forwarded_at.is_(None)).order_by(t.c.id)).all()
+        for r in rows:
+            with self.store.engine.begin() as conn:
+                mentor = self.mentor_of.get(r.mentee)
+                if mentor is not None and mentor in self.people and r.mentee in self.people:
+                    record = json.loads(r.record)
+                    record["received_at"] = r.received_at
+                    send_at = deliverable(self.people[mentor], now)
+                    out = self.mailer.forward(
+                        r.mentee, r.week, send_at, record, r.message_id, bool(r.late)
+                    )
+                    self._queue(conn, out, now, week=r.week)
+                conn.execute(update(t).where(t.c.id == r.id).values(forwarded_at=now))
+
+    # -- digest -------------------------------------------------------------------------------
+    def _digest(self, now: datetime, at: datetime, week: int) -> None:
+        key = f"digest:{week}"
+        if self.store.get(key) or now >= digest_time(self.config, week + 1):
+            return  # sent, or a newer digest is due already: only the latest one is news
+        with self.store.engine.begin() as conn:
+            facts = self.digest_facts(conn, week)
+            out = self.mailer.digest(week, now, facts, [self.config.program.organizer])
+            self._queue(conn, out, now, week=week)
+            self.store.put(conn, key, now.isoformat())
+
+    def digest_facts(self, conn: Connection, week: int) -> dict[str, Any]:
+        p, c = schema.prompts, schema.checkins
+        prompted = (
+            conn.execute(select(p.c.mentee).where(p.c.kind == "checkin", p.c.week == week))
+            .scalars()
+            .all()
+        )
+        rows = conn.execute(select(c).where(c.c.kind == "checkin", c.c.week == week)).all()
+        got = {r.mentee for r in rows}
+        first, last = week_start(self.config, week), week_start(self.config, week + 1)
+        missing = []
+        for m in prompted:
+            if m not in got:
+                person = self.people.get(m)
+                missing.append(
+                    {
+                        "name": person.name if person else m,
+                        "email": m,
+                        "streak": len(self.missed_run(conn, m, digest_time(self.config, week))),
+                    }
+                )
+        hours = [
+            (r.answered_at - r.received_at).total_seconds() / 3600 for r in rows if r.answered_at
+        ]
+        o = schema.outbox
+        escalated = conn.execute(
+            select(o.c.recipients, o.c.subject).where(
+                o.c.kind == "escalation", o.c.created_at >= first, o.c.created_at < last
+            )
+        ).all()
+        planned = unschedulable = 0
+        plan = self.plan()
+        for occs in plan.occurrences.values():
+            for occ in occs:
+                if occ.week == week:
+                    planned += occ.start is not None
+                    unschedulable += occ.start is None
+        r_t = schema.rsvps
+        declined = conn.execute(
+            select(func.count()).where(r_t.c.week == week, r_t.c.partstat == "DECLINED")
+        ).scalar()
+        i_t = schema.inbound
+        review = conn.execute(
+            select(i_t.c.received_at, i_t.c.sender, i_t.c.reason).where(
+                i_t.c.outcome == "review", i_t.c.received_at >= first, i_t.c.received_at < last
+            )
+        ).all()
+        counts = self.store.outbox.counts()
+        problems = [
+            {"to": ", ".join(r.recipients), "subject": r.subject, "error": r.last_error or ""}
+            for r in self.store.outbox.rows(["failed", "parked", "unconfirmed"], limit=10)
+        ]
+        bounces = conn.execute(select(schema.failing_addresses.c.address)).scalars().all()
+        return {
+            "checkins": {
+                "received": len(got & set(prompted)) if prompted else len(got),
+                "expected": len(prompted),
+                "late": sum(1 for r in rows if r.late),
+                "missing": missing,
+            },
+            "escalations": [s.subject.split(" has not")[0] for s in escalated],
+            "answers": {
+                "count": len(hours),
+                "median_hours": statistics.median(hours) if hours else None,
+            },
+            "meetings": {
+                "planned": planned,
+                "declined": declined or 0,
+                "unschedulable": unschedulable,
+            },
+            "review": [
+                {
+                    "received": f"{r.received_at:%Y-%m-%d %H:%M}",
+                    "sender": r.sender,
+                    "reason": r.reason,
+                }
+                for r in review
+            ],
+            "outbox": {
+                "pending": counts.get("pending", 0),
+                "failed": counts.get("failed", 0),
+                "parked": counts.get("parked", 0),
+                "unconfirmed": counts.get("unconfirmed", 0),
+                "problems": problems,
+            },
+            "bounces": list(bounces),
+        }
+
+    # -- invites ------------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        if self._plan is None:
+            self._plan = plan_program(self.spec, self.store.ledger())
+        return self._plan
+
+    def fingerprint(self, s: Series) -> str:
+        """What a series' slots depend on: its definition and its members' constraints."""
+        facts: list[Any] = [s.kind, s.title, list(s.members), s.duration, list(s.weeks), s.quorum]
+        for m in s.members:
+            p = self.people[m]
+            facts.append(
+                [
+                    p.timezone,
+                    p.preferred.start,
+                    p.preferred.end,
+                    p.available.start,
+                    p.available.end,
+                    sorted(p.workdays),
+                    [(a.first.isoformat(), a.last.isoformat()) for a in p.away],
+                    p.miss_cost,
+                ]
+            )
+        return hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:32]
+
+    def _send_times(self, emails: Iterable[str], now: datetime) -> dict[str, datetime]:
+        return {e: deliverable(self.people[e], now) for e in emails if e in self.people}
+
+    def _description(self, s: Series) -> str:
+        if s.kind != "review":
+            return self.mailer.description(s)
+        mentee = s.members[1]
+        t = schema.checkins
+        with self.store.engine.connect() as conn:
+            records = [
+                json.loads(r)
+                for r in conn.execute(
+                    select(t.c.record).where(t.c.mentee == mentee).order_by(t.c.received_at, t.c.id)
+                ).scalars()
+            ]
+        done: dict[str, dict[str, Any]] = {}
+        for rec in records:
+            for g in rec.get("goals", []):
+                if g.get("done"):
+                    done.setdefault(g["text"].lower(), g)
+        latest = records[-1].get("goals", []) if records else []
+        open_goals = [g for g in latest if not g.get("done") and g["text"].lower() not in done]
+        return self.mailer.description(s, open_goals, list(done.values()))
+
+    def sync_invites(self, now: datetime) -> None:
+        """Bring every series' invites to the plan: first invites, updates, cancels."""
+        self.invites_dirty = False
+        states = {st.series_id: st for st in self.store.all_series_states()}
+        fingerprints = {sid: self.fingerprint(s) for sid, s in self.series.items()}
+        with self.store.engine.begin() as conn:
+            for sid, st in states.items():
+                if not st.cancelled and (
+                    sid not in self.series or st.meta.get("fingerprint") != fingerprints[sid]
+                ):
+                    if self.store.unfix(conn, sid, now):
+                        self._plan = None
+        plan = self.plan()
+        for sid, s in self.series.items():
+            try:
+                self._sync_series(plan, s, states.get(sid), fingerprints[sid], now)
+            except Exception:
+                log.exception("keeping the invites of %s current failed", sid)
+        for sid, st in states.items():
+            if sid not in self.series and not st.cancelled:
+                self._cancel_series(st, now, "the series is no longer part of the program")
+
+    def _sync_series(
+        self, plan: Plan, s: Series, st: SeriesState | None, fingerprint: str, now: datetime
+    ) -> None:
+        live = st if st is not None and not st.cancelled else None
+        sent_before = live.occurrences if live else {}
+        keep: dict[int, Occurrence] = {
+            o.week: o
+            for o in plan.occurrences[s.id]
+            if o.start is not None
+            and o.end is not None
+            and (o.start > now or o.week in sent_before)
+        }
+        current = {
+            w: (_iso(o.start), _iso(o.end), sorted(o.left_out))  # type: ignore[arg-type]
+            for w, o in keep.items()
+        }
+        attendees = [[m, self.people[m].name, self.people[m].timezone] for m in s.members]
+        description = self._description(s)
+        digest = hashlib.sha256(description.encode()).hexdigest()[:16]
+        future = {w for w, v in current.items() if v[0] > _iso(now)}
+        if live is not None:
+            changed = [w for w in future if sent_before.get(w) != current[w]]
+            removed = [w for w, v in sent_before.items() if w not in current and v[0] > _iso(now)]
+            gone = [a for a in live.meta.get("attendees", []) if a[0] not in s.members]
+            new_text = live.content_hash != digest and bool(future)
+            if (
+                not (changed or removed or gone or new_text)
+                and live.meta.get("attendees") == attendees
+            ):
+                self._pin(plan, s, keep)
+                if live.meta.get("fingerprint") != fingerprint:
+                    with self.store.engine.begin() as conn:
+                        self.store.save_series_state(
+                            conn, _replace_meta(live, fingerprint=fingerprint), now
+                        )
+                return
+        if not current and live is None:
+            return  # nothing to invite to (yet): every occurrence unschedulable or past
+        removed = [w for w, v in sent_before.items() if w not in current and v[0] > _iso(now)]
+        sequence = (st.sequence + 1) if st is not None else 0
+        weeks = set(current)
+        with self.store.engine.begin() as conn:
+            anchor: Anchor | None = live.anchor if live else None
+            if current:
+                outs, anchor, _ = self.mailer.invites(
+                    plan,
+                    s.id,
+                    now,
+                    sequence,
+                    anchor,
+                    update=live is not None,
+                    description=description,
+                    weeks=weeks,
+                    send_times=self._send_times(s.members, now),
+                )
+                for out in outs:
+                    self._queue(conn, out, now, series_id=s.id)
+            if live is not None:
+                old = _event_from_state(self.config, live, now, sequence)
+                if removed:
+                    for out in self.mailer.cancel_event(
+                        s.id,
+                        old,
+                        live.anchor,
+                        sorted(removed),
+                        "the program's schedule changed",
+                        self._send_times(s.members, now),
+                    ):
+                        self._queue(conn, out, now, series_id=s.id)
+                gone = [a[0] for a in live.meta.get("attendees", []) if a[0] not in s.members]
+                if gone:
+                    for out in self.mailer.cancel_event(
+                        s.id,
+                        old,
+                        live.anchor,
+                        (),
+                        "you are no longer part of this meeting",
+                        self._send_times(gone, now),
+                        only=gone,
+                    ):
+                        self._queue(conn, out, now, series_id=s.id)
+            self.store.save_series_state(
+                conn,
+                SeriesState(
+                    s.id,
+                    series_uid(self.config.program.organizer, self.config.program.starts, s.id),
+                    sequence,
+                    anchor,
+                    digest,
+                    {w: (v[0], v[1], list(v[2])) for w, v in current.items()},
+                    False,
+                    {"title": s.title, "attendees": attendees, "fingerprint": fingerprint},
+                ),
+                now,
+            )
+        self._pin(plan, s, keep)
+
+    def _pin(self, plan: Plan, s: Series, keep: Mapping[int, Occurrence]) -> None:
+        """Fix every occurrence that went out, so re-planning continues the rotation."""
+        with self.store.engine.begin() as conn:
+            for o in keep.values():
+                if o.fixed or o.start is None:
+                    continue
+                if self.store.fix(
+                    conn, LedgerEntry(s.id, o.week, o.start, dict(o.cost), tuple(o.left_out))
+                ):
+                    self._plan = None
+
+    def _cancel_series(self, st: SeriesState, now: datetime, reason: str) -> None:
+        sequence = st.sequence + 1
+        ev = _event_from_state(self.config, st, now, sequence)
+        emails = [a.email for a in ev.attendees]
+        with self.store.engine.begin() as conn:
+            for out in self.mailer.cancel_event(
+                st.series_id, ev, st.anchor, (), reason, self._send_times(emails, now)
+            ):
+                self._queue(conn, out, now, series_id=st.series_id)
+            self.store.save_series_state(
+                conn,
+                SeriesState(
+                    st.series_id,
+                    st.uid,
+                    sequence,
+                    st.anchor,
+                    st.content_hash,
+                    st.occurrences,
+                    True,
+                    st.meta,
+                ),
+                now,
+            )
+            self.store.unfix(conn, st.series_id, now)
+        self._plan = None
+
+    # -- RSVPs --------------------------------------------------------------------------------
+    def _rsvps(self, now: datetime) -> None:
+        t = schema.rsvps
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.handled_at.is_(None)).order_by(t.c.id)).all()
+        for r in rows:
+            outcome = "recorded"
+            try:
+                if r.partstat == "DECLINED":
+                    outcome = self._declined(r, now)
+            except Exception as bad:
+                log.exception("handling the RSVP %s failed", r.message_id)
+                outcome = f"failed: {type(bad).__name__}: {bad}"
+            with self.store.engine.begin() as conn:
+                conn.execute(
+                    update(t).where(t.c.id == r.id).values(handled_at=now, outcome=outcome)
+                )
+
+    def _tell_organizer(self, key: str, subject: str, lines: Sequence[str], now: datetime) -> None:
+        with self.store.engine.begin() as conn:
+            self._queue(conn, self.mailer.notice(key, subject, lines, now), now)
+
+    def _declined(self, r: Any, now: datetime) -> str:
+        s = self.series.get(r.series_id)
+        st = self.store.series_state(r.series_id)
+        who = self.people[r.attendee].name if r.attendee in self.people else r.attendee
+        if s is None or st is None or st.cancelled:
+            return "series no longer planned"
+        if r.week is None:
+            self._tell_organizer(
+                f"declined-series:{r.message_id}",
+                f"{who} declined {s.title}",
+                [
+                    f'{who} <{r.attendee}> declined the whole series "{s.title}".',
+                    *([f"Their note: {r.comment}"] if r.comment else []),
+                    "Rota keeps the series as it is; change the program's config if it should go.",
+                ],
+                now,
+            )
+            return "organizer told (whole series declined)"
+        sent = st.occurrences.get(r.week)
+        if sent is None or datetime.fromisoformat(sent[0].replace("Z", "+00:00")) <= now:
+            return "occurrence already past (attendance recorded)"
+        t = schema.rsvps
+        with self.store.engine.connect() as conn:
+            decliners = set(
+                conn.execute(
+                    select(t.c.attendee).where(
+                        t.c.series_id == r.series_id,
+                        t.c.week == r.week,
+                        t.c.partstat == "DECLINED",
+                        t.c.received_at >= self._last_move(r.series_id, r.week),
+                    )
+                ).scalars()
+            ) | {r.attendee}
+        attending = [m for m in s.members if m not in sent[2] and m not in decliners]
+        if len(attending) >= s.quorum:
+            return "recorded (the meeting still has its quorum)"
+        plan = self.plan()
+        moved = rebook(plan, s.id, r.week, decliners, now + REBOOK_NOTICE)
+        old_local = datetime.fromisoformat(sent[0].replace("Z", "+00:00"))
+        if moved is None or moved.start is None:
+            self._tell_organizer(
+                f"declined:{r.message_id}",
+                f"no other time for {s.title} in week {r.week}",
+                [
+                    f'{who} <{r.attendee}> declined "{s.title}" on {old_local:%a %-d %b %Y %H:%M} UTC.',
+                    *([f"Their note: {r.comment}"] if r.comment else []),
+                    "No other time that week suits everyone it needs, so the meeting stays as it is.",
+                    "Please agree on a time with them directly.",
+                ],
+                now,
+            )
+            return "organizer told (no other time that week)"
+        with self.store.engine.begin() as conn:
+            self.store.refix(
+                conn,
+                LedgerEntry(s.id, r.week, moved.start, dict(moved.cost), tuple(moved.left_out)),
+            )
+            self.store.put(conn, f"moved:{s.id}:{r.week}", now.isoformat())
+        self._plan = None
+        self.invites_dirty = True
+        self.done.append(f"{_iso(now)} moved {s.id} week {r.week} to {_iso(moved.start)}")
+        return f"moved to {_iso(moved.start)}"
+
+    def _last_move(self, series_id: str, week: int) -> datetime:
+        found = self.store.get(f"moved:{series_id}:{week}")
+        return datetime.fromisoformat(found) if found else datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _replace_meta(st: SeriesState, **meta: Any) -> SeriesState:
+    return SeriesState(
+        st.series_id,
+        st.uid,
+        st.sequence,
+        st.anchor,
+        st.content_hash,
+        st.occurrences,
+        st.cancelled,
+        {**st.meta, **meta},
+    )
+
+
+def _event_from_state(
+    config: Config, st: SeriesState, dtstamp: datetime, sequence: int
+) -> SeriesEvent:
+    """The series as it was last sent: what a CANCEL must name."""
+    meetings = tuple(
+        Meeting(
+            w,
+            datetime.fromisoformat(v[0].replace("Z", "+00:00")),
+            datetime.fromisoformat(v[1].replace("Z", "+00:00")),
+            frozenset(v[2]),
+        )
+        for w, v in sorted(st.occurrences.items())
+    )
+    return SeriesEvent(
+        uid=st.uid,
+        summary=str(st.meta.get("title", st.series_id)),
+        organizer=(config.program.organizer_name, config.program.organizer),
+        attendees=tuple(Attendee(a[0], a[1], a[2]) for a in st.meta.get("attendees", [])),
+        meetings=meetings,
+        sequence=sequence,
+        dtstamp=dtstamp,
+    )
+
+
+def evaluation_week(config: Config, on: date) -> int:
+    """The program week an evaluation date falls in."""
+    return (on - week_monday(config, 0)).days // 7

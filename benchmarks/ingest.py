@@ -41,14 +41,25 @@ def replies(count: int) -> list[bytes]:
     from service.resources import example_config
 
     config = load_config(example_config())
-    prompt = Mailer(config, load_templates(config), SECRET).checkin("ana@example.org", 3, datetime(2026, 3, 20, tzinfo=UTC))
+    prompt = Mailer(config, load_templates(config), SECRET).checkin(
+        "ana@example.org", 3, datetime(2026, 3, 20, tzinfo=UTC)
+    )
     token = prompt.reply_to[0].email.encode()
-    styles = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml")) if not p.stem.startswith(("rsvp", "auto", "bounce"))]
+    styles = [
+        p.read_bytes()
+        for p in sorted(CORPUS.glob("*.eml"))
+        if not p.stem.startswith(("rsvp", "auto", "bounce"))
+    ]
     out = []
     for i in range(count):
         raw = styles[i % len(styles)]
         raw = re.sub(rb"checkins\+[\w.]+@example\.org", token, raw)
-        raw = re.sub(rb"(?im)^Message-ID: <[^>]+>", f"Message-ID: <bench{i}@mail.example.net>".encode(), raw, count=1)
+        raw = re.sub(
+            rb"(?im)^Message-ID: <[^>]+>",
+            f"Message-ID: <bench{i}@mail.example.net>".encode(),
+            raw,
+            count=1,
+        )
         out.append(raw)
     return out
 
@@ -67,8 +78,10 @@ def bench_parse(count: int) -> None:
         kind = parse_message(raw).kind
         kinds[kind] = kinds.get(kind, 0) + 1
     ours = time.perf_counter() - t
-    print(f"parse {count} replies: bare email.message_from_bytes {count / bare:,.0f}/s, "
-          f"rota parse_message {count / ours:,.0f}/s — ratio {bare / ours:.2f} (goal ≥ 0.5); kinds {kinds}")
+    print(
+        f"parse {count} replies: bare email.message_from_bytes {count / bare:,.0f}/s, "
+        f"rota parse_message {count / ours:,.0f}/s — ratio {bare / ours:.2f} (goal ≥ 0.5); kinds {kinds}"
+    )
 
 
 def run_ingest(count: int, port: int, user: str) -> dict[str, float]:
@@ -84,13 +97,22 @@ def run_ingest(count: int, port: int, user: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{tmp}/bench.db")
         box = ImapInbox(ImapSettings("127.0.0.1", port, "none", user, "secret", timeout=60))
-        ingester = Ingester(store, Inbound(config, store, SECRET), box, ManualClock(datetime(2026, 3, 21, tzinfo=UTC)),
-                            "imap")
+        ingester = Ingester(
+            store,
+            Inbound(config, store, SECRET),
+            box,
+            ManualClock(datetime(2026, 3, 21, tzinfo=UTC)),
+            "imap",
+        )
         t = time.perf_counter()
         report = asyncio.run(ingester.run_once())
         seconds = time.perf_counter() - t
-    return {"count": count, "seconds": seconds, "recorded": report.count("recorded"),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "count": count,
+        "seconds": seconds,
+        "recorded": report.count("recorded"),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def bench_ingest(sizes: list[int]) -> None:
@@ -107,11 +129,17 @@ def bench_ingest(sizes: list[int]) -> None:
             for raw in data[:size]:
                 m.append("INBOX", None, None, raw)
             m.logout()
-            out = subprocess.run([sys.executable, __file__, "--one", str(size), str(d.port), user],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(size), str(d.port), user],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"ingest {size} from Dovecot: {r['seconds']:.1f} s, {size / r['seconds']:,.0f} messages/s, "
-                  f"{r['recorded']} recorded, peak {r['peak_mb']:.0f} MB")
+            print(
+                f"ingest {size} from Dovecot: {r['seconds']:.1f} s, {size / r['seconds']:,.0f} messages/s, "
+                f"{r['recorded']} recorded, peak {r['peak_mb']:.0f} MB"
+            )
     finally:
         server.close()
 

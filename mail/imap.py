@@ -15,8 +15,9 @@ import asyncio
 import logging
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aioimaplib import aioimaplib
 
@@ -116,11 +117,13 @@ class ImapInbox:
             raise TransientError("not connected to IMAP")
         return self.client
 
-    async def _call(self, what: str, coro: object) -> aioimaplib.Response:
+    async def _call(
+        self, what: str, coro: Coroutine[Any, Any, aioimaplib.Response]
+    ) -> aioimaplib.Response:
         try:
             # aioimaplib times out a silent server itself; this bound catches the cases where
             # its protocol handler died (it raises inside data_received and never answers).
-            response = await asyncio.wait_for(coro, max(10 * self.s.timeout, 120))  # type: ignore[arg-type]
+            response = await asyncio.wait_for(coro, max(10 * self.s.timeout, 120))
             return _ok(response, what)
         except MailError:
             raise

@@ -131,6 +131,9 @@ class Daemon:
         assert self.app is not None
         async with self.app.lock:  # the step in flight, if any, ends after its current email
             await self.app.close()
+        if self.store is not None:
+            with self.store.engine.begin() as conn:
+                self.store.put(conn, HEARTBEAT, f"stopped {self.clock.now().isoformat()}")
 
     # -- the rhythm ---------------------------------------------------------------------------
     def wake(self, when: datetime | None = None) -> None:
@@ -250,8 +253,11 @@ class Daemon:
             self._reloading = False
 
 
-def heartbeat_age(store: Store, now: datetime) -> timedelta | None:
+def heartbeat_age(store: Store, now: datetime) -> tuple[timedelta | None, bool]:
+    """How long ago a daemon last wrote its heartbeat, and whether it said it stopped."""
     found = store.get(HEARTBEAT)
     if not found:
-        return None
-    return now - datetime.fromisoformat(found.split()[0])
+        return None, False
+    words = found.split()
+    stopped = words[0] == "stopped"
+    return now - datetime.fromisoformat(words[1] if stopped else words[0]), stopped

@@ -233,8 +233,10 @@ class Jobs:
     def _prompt(self, now: datetime, at: datetime, mentee: str, week: int) -> None:
         if mentee not in self.mentor_of:
             return
+        # on time this is `at` (a workday by construction); caught up late, the next workday
+        send_at = deliverable(self.people[mentee], now)
         deadline = self._deadlines.get((mentee, week))
-        if deadline is not None and now >= deadline:
+        if deadline is not None and send_at >= deadline:
             log.debug("skipping %s's week %d prompt: its week has passed", mentee, week)
             return
         with self.store.engine.begin() as conn:
@@ -242,7 +244,7 @@ class Jobs:
                 return
             last = self._last_record(conn, mentee)
             goals = [g for g in (last or {}).get("goals", []) if not g.get("done")]
-            out = self.mailer.checkin(mentee, week, now, goals)
+            out = self.mailer.checkin(mentee, week, send_at, goals)
             conn.execute(
                 schema.prompts.insert().values(
                     kind="checkin",
@@ -250,11 +252,11 @@ class Jobs:
                     week=week,
                     name="",
                     message_id=out.message_id,
-                    sent_at=now,
+                    sent_at=send_at,
                 )
             )
             self._queue(conn, out, now, week=week)
-        heapq.heappush(self._agenda, self._reminder_item(mentee, week, now))
+        heapq.heappush(self._agenda, self._reminder_item(mentee, week, send_at))
 
     def _reminder(self, now: datetime, at: datetime, mentee: str, week: int) -> None:
         if mentee not in self.mentor_of:
@@ -272,7 +274,8 @@ class Jobs:
                 self.done.append(f"{_iso(now)} (no reminder: {mentee} answered week {week})")
                 return
             subject = self.mailer.checkin(mentee, week, prompt.sent_at).subject
-            out = self.mailer.reminder(mentee, week, now, prompt.message_id, subject)
+            send_at = deliverable(self.people[mentee], now)
+            out = self.mailer.reminder(mentee, week, send_at, prompt.message_id, subject)
             self._queue(conn, out, now, week=week)
             conn.execute(
                 update(schema.prompts)
@@ -340,7 +343,8 @@ class Jobs:
         with self.store.engine.begin() as conn:
             if self._prompted(conn, "evaluation", mentee, week, name) is not None:
                 return
-            out = self.mailer.evaluation(mentee, name, ev.headings, week, now)
+            send_at = deliverable(self.people[mentee], now)
+            out = self.mailer.evaluation(mentee, name, ev.headings, week, send_at)
             conn.execute(
                 schema.prompts.insert().values(
                     kind="evaluation",
@@ -348,7 +352,7 @@ class Jobs:
                     week=week,
                     name=name,
                     message_id=out.message_id,
-                    sent_at=now,
+                    sent_at=send_at,
                 )
             )
             self._queue(conn, out, now, week=week)

@@ -33,7 +33,7 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def gather(store: Store, jobs: Jobs, name: str, now: datetime) -> dict[str, Any]:
-    age = heartbeat_age(store, now)
+    age, stopped = heartbeat_age(store, now)
     counts = store.outbox.counts()
     problems = [
         {
@@ -60,7 +60,8 @@ def gather(store: Store, jobs: Jobs, name: str, now: datetime) -> dict[str, Any]
     return {
         "program": jobs.config.program.name,
         "daemon": {
-            "alive": age is not None and age < ALIVE,
+            "alive": age is not None and age < ALIVE and not stopped,
+            "stopped": stopped,
             "heartbeat_seconds_ago": round(age.total_seconds()) if age is not None else None,
         },
         "next": upcoming,
@@ -84,14 +85,24 @@ def gather(store: Store, jobs: Jobs, name: str, now: datetime) -> dict[str, Any]
     }
 
 
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
 def _table(s: dict[str, Any]) -> str:
     d = s["daemon"]
     if d["heartbeat_seconds_ago"] is None:
         alive = "no daemon has run on this store"
+    elif d["stopped"]:
+        alive = f"stopped {_ago(d['heartbeat_seconds_ago'])} ago"
     elif d["alive"]:
         alive = f"running (heartbeat {d['heartbeat_seconds_ago']} s ago)"
     else:
-        alive = f"NOT running (last heartbeat {d['heartbeat_seconds_ago'] // 60} min ago)"
+        alive = f"NOT running (no heartbeat for {_ago(d['heartbeat_seconds_ago'])}: did it crash?)"
     o = s["outbox"]
     lines = [s["program"], f"daemon:  {alive}", "next:"]
     for n in s["next"]:

@@ -38,7 +38,9 @@ from tests.support.replies import CORPUS, STYLES
 
 SECRET = b"end to end test secret 0123456789"
 START = datetime(2026, 3, 2, tzinfo=UTC)
-END = datetime(2026, 5, 12, 12, 0, tzinfo=UTC)  # the Tuesday after the last week: every email is out
+END = datetime(
+    2026, 5, 12, 12, 0, tzinfo=UTC
+)  # the Tuesday after the last week: every email is out
 PEOPLE = {
     "ben@example.org": ("Ben Ortiz", "America/New_York"),
     "ana@example.org": ("Ana Sousa", "Europe/Lisbon"),
@@ -66,7 +68,7 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, security = "none" }}
 imap = {{ host = "127.0.0.1", port = {imap_port}, security = "none", username = "{rota_user}", password_env = "E2E_IMAP_PASSWORD" }}
 
 [store]
-url = "sqlite:///{tmp / 'rota.db'}"
+url = "sqlite:///{tmp / "rota.db"}"
 """
     prog = Program(
         people=[P(e, z, name=n) for e, (n, z) in PEOPLE.items()],
@@ -128,10 +130,18 @@ class World:
         for email in MENTEES:
             for msg in self.new_mail(email):
                 subject = str(msg["Subject"])
-                if "check-in" in subject and not subject.startswith("Re:") and email != "priya@example.org":
+                if (
+                    "check-in" in subject
+                    and not subject.startswith("Re:")
+                    and email != "priya@example.org"
+                ):
                     self._checkin(email, msg)
         for msg in self.new_mail("ben@example.org"):
-            if _calendar(msg) and "Mentorship call: Ben & Ana" in str(msg["Subject"]) and not str(msg["Subject"]).startswith("Updated"):
+            if (
+                _calendar(msg)
+                and "Mentorship call: Ben & Ana" in str(msg["Subject"])
+                and not str(msg["Subject"]).startswith("Updated")
+            ):
                 self._rsvp("ben@example.org", msg, "ACCEPTED", None)
             if str(msg["Subject"]) == "Check-in from Ana Sousa, week 1":
                 self._answer_forward("ben@example.org", msg)
@@ -143,12 +153,20 @@ class World:
                 self._rsvp("tom@example.org", msg, "DECLINED", rid)
 
     def _checkin(self, email: str, prompt: EmailMessage) -> None:
-        reply_to = [a for _, a in getaddresses(prompt.get_all("Reply-To", []))][0]
+        reply_to = next(a for _, a in getaddresses(prompt.get_all("Reply-To", [])))
         when = parsedate_to_datetime(str(prompt["Date"])) + timedelta(hours=20)
         style = STYLES[self.n % len(STYLES)]
         self.n += 1
         raw = (CORPUS / f"{style}.eml").read_bytes()
-        raw = _rewrite(raw, PEOPLE[email][0], email, reply_to, when, f"e2e{self.n}@mail.test", str(prompt["Message-ID"]))
+        raw = _rewrite(
+            raw,
+            PEOPLE[email][0],
+            email,
+            reply_to,
+            when,
+            f"e2e{self.n}@mail.test",
+            str(prompt["Message-ID"]),
+        )
         self.later(when, email, raw)
 
     def _rsvp(self, email: str, invite: EmailMessage, partstat: str, rid: datetime | None) -> None:
@@ -156,13 +174,24 @@ class World:
 
         cal = _calendar(invite) or b""
         uid = next(
-            line.split(b":", 1)[1].strip().decode() for line in cal.splitlines() if line.startswith(b"UID:")
+            line.split(b":", 1)[1].strip().decode()
+            for line in cal.splitlines()
+            if line.startswith(b"UID:")
         )
         when = parsedate_to_datetime(str(invite["Date"])) + timedelta(days=1)
         if partstat == "DECLINED":
             self.declined = when
         self.n += 1
-        raw = rsvp(email, PEOPLE[email][0], "team@example.org", uid, partstat, when, f"e2e{self.n}@mail.test", rid)
+        raw = rsvp(
+            email,
+            PEOPLE[email][0],
+            "team@example.org",
+            uid,
+            partstat,
+            when,
+            f"e2e{self.n}@mail.test",
+            rid,
+        )
         self.later(when, email, raw)
 
     def _answer_forward(self, email: str, forward: EmailMessage) -> None:
@@ -186,7 +215,9 @@ def _headers(raw: bytes, name: str) -> list[str]:
     return BytesHeaderParser().parsebytes(raw).get_all(name, [])
 
 
-def _rewrite(raw: bytes, name: str, email: str, to: str, when: datetime, mid: str, in_reply_to: str) -> bytes:
+def _rewrite(
+    raw: bytes, name: str, email: str, to: str, when: datetime, mid: str, in_reply_to: str
+) -> bytes:
     import re
 
     raw = re.sub(rb"checkins\+[\w.]+@example\.org", to.encode(), raw)
@@ -227,7 +258,9 @@ async def test_ten_weeks_of_a_program_over_real_imap_and_smtp(
     clock = ManualClock(START)
     store = Store(config.store.url)
     transport = SmtpTransport(SmtpSettings("127.0.0.1", smtp_port, "none", timeout=30))
-    inbox = ImapInbox(ImapSettings("127.0.0.1", dovecot.port, "none", rota_user, PASSWORD, timeout=30))
+    inbox = ImapInbox(
+        ImapSettings("127.0.0.1", dovecot.port, "none", rota_user, PASSWORD, timeout=30)
+    )
     app = App(config, store, SECRET, clock, transport, inbox, "imap")
     app.start()
     world = World(dovecot, delivery, smtp_port)
@@ -251,12 +284,20 @@ async def test_ten_weeks_of_a_program_over_real_imap_and_smtp(
         ids = [str(m["Message-ID"]) for m in msgs]
         assert len(ids) == len(set(ids)), f"{email} got a message twice"
     for mentee in MENTEES:
-        prompts = [m for m in boxes[mentee] if "check-in" in str(m["Subject"]) and not str(m["Subject"]).startswith("Re:")]
+        prompts = [
+            m
+            for m in boxes[mentee]
+            if "check-in" in str(m["Subject"]) and not str(m["Subject"]).startswith("Re:")
+        ]
         assert sorted(int(str(m["X-Rota-Week"])) for m in prompts) == list(range(10)), mentee
         for m in prompts:
             loc = _local(m, mentee)
             assert (loc.weekday(), loc.time()) == (4, time(15, 0)), (mentee, loc)
-        reminders = [m for m in boxes[mentee] if str(m["Subject"]).startswith("Re:") and "check-in" in str(m["Subject"])]
+        reminders = [
+            m
+            for m in boxes[mentee]
+            if str(m["Subject"]).startswith("Re:") and "check-in" in str(m["Subject"])
+        ]
         if mentee == "priya@example.org":
             assert sorted(int(str(m["X-Rota-Week"])) for m in reminders) == list(range(10))
         else:
@@ -269,15 +310,20 @@ async def test_ten_weeks_of_a_program_over_real_imap_and_smtp(
     # -- the declined occurrence moved, both attendees updated, nothing else changed -----------
     def call_calendars(email: str) -> list[EmailMessage]:
         return [
-            m for m in boxes[email]
-            if _calendar(m) and "Tom & Mia" in str(m["Subject"]) and "Mentorship call" in str(m["Subject"])
+            m
+            for m in boxes[email]
+            if _calendar(m)
+            and "Tom & Mia" in str(m["Subject"])
+            and "Mentorship call" in str(m["Subject"])
         ]
 
     for email in ("tom@example.org", "mia@example.org"):
         first, *updates = call_calendars(email)
         assert len(updates) == 1 and str(updates[0]["Subject"]).startswith("Updated:")
         before = {_week(e["start"]): e["start"] for e in icaljs.expand(_calendar(first))["events"]}  # type: ignore[arg-type]
-        after = {_week(e["start"]): e["start"] for e in icaljs.expand(_calendar(updates[0]))["events"]}  # type: ignore[arg-type]
+        after = {
+            _week(e["start"]): e["start"] for e in icaljs.expand(_calendar(updates[0]))["events"]
+        }  # type: ignore[arg-type]
         assert {w for w in before if before[w] != after.get(w)} == {DECLINE_WEEK}
         assert world.declined is not None
         assert after[DECLINE_WEEK] > world.declined.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -287,7 +333,9 @@ async def test_ten_weeks_of_a_program_over_real_imap_and_smtp(
     with store.engine.connect() as conn:
         rows = conn.execute(select(schema.checkins)).all()
         rsvps = conn.execute(select(schema.rsvps)).all()
-        review = conn.execute(select(schema.inbound).where(schema.inbound.c.outcome == "review")).all()
+        review = conn.execute(
+            select(schema.inbound).where(schema.inbound.c.outcome == "review")
+        ).all()
     store.close()
     per = Counter(r.mentee for r in rows)
     assert per == {"ana@example.org": 10, "mia@example.org": 10}
@@ -299,7 +347,9 @@ async def test_ten_weeks_of_a_program_over_real_imap_and_smtp(
         ("tom@example.org", "DECLINED", DECLINE_WEEK),
     ]
     assert review == [], [(r.reason, r.sender) for r in review]
-    forwards = [m for m in boxes["ben@example.org"] if str(m["Subject"]).startswith("Check-in from Ana")]
+    forwards = [
+        m for m in boxes["ben@example.org"] if str(m["Subject"]).startswith("Check-in from Ana")
+    ]
     assert len(forwards) == 10
     # Rota's mailbox: everything it read is filed, nothing left behind or lost
     assert mailbox(dovecot, rota_user) == []

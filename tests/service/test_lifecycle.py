@@ -81,12 +81,18 @@ def kinds(mails: list[Sent]) -> Counter[str]:
     for m in mails:
         s = m.subject
         kind = (
-            "checkin" if "check-in" in s and not s.startswith("Re:")
-            else "reminder" if s.startswith("Re:")
-            else "escalation" if "has not checked in" in s
-            else "digest" if "digest" in s
-            else "cancel" if s.startswith("Cancelled")
-            else "invite" if m.calendar() is not None
+            "checkin"
+            if "check-in" in s and not s.startswith("Re:")
+            else "reminder"
+            if s.startswith("Re:")
+            else "escalation"
+            if "has not checked in" in s
+            else "digest"
+            if "digest" in s
+            else "cancel"
+            if s.startswith("Cancelled")
+            else "invite"
+            if m.calendar() is not None
             else "other"
         )
         out[kind] += 1
@@ -122,19 +128,30 @@ def test_a_job_due_while_the_daemon_was_down_runs_once_when_it_returns(tmp_path:
     r.until(datetime(2026, 3, 5, tzinfo=UTC))  # Thursday: before Friday's prompts
     r.stop()
     before = {m.message_id for m in sent(tmp_path)}
-    clock.set(datetime(2026, 3, 7, 10, 0, tzinfo=UTC))  # back on Saturday morning
+    clock.set(datetime(2026, 3, 6, 20, 0, tzinfo=UTC))  # back on Friday evening
     r = Runner(config, tmp_path, clock)
     r.until(clock.now())
     r.stop()
     new = [m for m in sent(tmp_path) if m.message_id not in before]
     prompts = [m for m in new if "check-in" in m.subject and not m.subject.startswith("Re:")]
-    assert sorted(m.to[0] for m in prompts) == ["ana@example.org", "priya@example.org"]
-    assert all(m.date == clock.now() for m in prompts)  # sent on return, dated when sent
+    # Ana's (Lisbon, 15:00) goes at once; in Kolkata it is already Saturday 01:30, not a
+    # workday, so Priya's waits for her Monday morning
+    assert [(m.to[0], m.date) for m in prompts] == [("ana@example.org", clock.now())]
+    r = Runner(config, tmp_path, clock)
+    r.until(datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+    r.stop()
+    new = [m for m in sent(tmp_path) if m.message_id not in before]
+    prompts = [m for m in new if "check-in" in m.subject and not m.subject.startswith("Re:")]
+    assert [(m.to[0], m.date) for m in prompts] == [
+        ("ana@example.org", datetime(2026, 3, 6, 20, 0, tzinfo=UTC)),
+        ("priya@example.org", datetime(2026, 3, 9, 3, 30, tzinfo=UTC)),  # Mon 09:00 IST
+    ]
     # coming back again at once sends nothing more
+    n = len(sent(tmp_path))
     r = Runner(config, tmp_path, clock)
     r.until(clock.now())
     r.stop()
-    assert len(sent(tmp_path)) == len(before) + len(new)
+    assert len(sent(tmp_path)) == n
 
 
 def test_a_long_downtime_sends_the_current_prompt_and_latest_digest_not_every_stale_one(
@@ -183,7 +200,12 @@ def test_a_changed_config_invites_new_pairs_cancels_removed_ones_and_replans_cha
     # Ben mentors Mia instead of Priya; Ana goes away in week 4
     people = [
         P("ben@example.org", "America/New_York", name="Ben Ortiz"),
-        P("ana@example.org", "Europe/Lisbon", name="Ana Sousa", away=[("2026-03-30", "2026-04-03")]),
+        P(
+            "ana@example.org",
+            "Europe/Lisbon",
+            name="Ana Sousa",
+            away=[("2026-03-30", "2026-04-03")],
+        ),
         PEOPLE[2],
         PEOPLE[3],
     ]
@@ -194,12 +216,15 @@ def test_a_changed_config_invites_new_pairs_cancels_removed_ones_and_replans_cha
     r = Runner(second, tmp_path, clock)
     r.until(clock.now())
     r.stop()
-    new = sent(tmp_path)[len(before):]
+    new = sent(tmp_path)[len(before) :]
     by_series: dict[str, list[Sent]] = {}
     for m in new:
         by_series.setdefault(str(m.msg["X-Rota-Series"]), []).append(m)
     # the removed pair's series are cancelled for both, whole (no RECURRENCE-ID)
-    for sid in ("call/ben@example.org/priya@example.org", "review/ben@example.org/priya@example.org"):
+    for sid in (
+        "call/ben@example.org/priya@example.org",
+        "review/ben@example.org/priya@example.org",
+    ):
         cancels = by_series.pop(sid)
         assert sorted(m.to[0] for m in cancels) == ["ben@example.org", "priya@example.org"]
         for m in cancels:
@@ -222,7 +247,10 @@ def test_a_changed_config_invites_new_pairs_cancels_removed_ones_and_replans_cha
     ana_cal = _latest_calendar(sent(tmp_path), call, "ana@example.org")
     starts = [e["start"] for e in icaljs.expand(ana_cal)["events"]]
     assert not any("2026-03-30" <= s < "2026-04-04" for s in starts)
-    old_starts = [e["start"] for e in icaljs.expand(_latest_calendar(before, call, "ana@example.org"))["events"]]
+    old_starts = [
+        e["start"]
+        for e in icaljs.expand(_latest_calendar(before, call, "ana@example.org"))["events"]
+    ]
     assert [s for s in starts if s < "2026-03-10"] == [s for s in old_starts if s < "2026-03-10"]
     cancels = [m for m in by_series[call] if m.subject.startswith("Cancelled")]
     updates = [m for m in by_series[call] if m.subject.startswith("Updated")]
@@ -234,7 +262,7 @@ def test_a_changed_config_invites_new_pairs_cancels_removed_ones_and_replans_cha
     r = Runner(second, tmp_path, clock)
     r.until(datetime(2026, 3, 21, tzinfo=UTC))
     r.stop()
-    later = sent(tmp_path)[len(before) + len(new):]
+    later = sent(tmp_path)[len(before) + len(new) :]
     assert not [m for m in later if m.to == ["priya@example.org"] and "check-in" in m.subject]
     assert [m for m in later if m.to == ["mia@example.org"] and "check-in" in m.subject]
 
@@ -252,6 +280,3 @@ def test_an_unchanged_config_reloaded_sends_nothing(tmp_path: Path) -> None:
     assert len(sent(tmp_path)) == n
     uid = series_uid("team@example.org", date(2026, 3, 2), "group/Circle")
     assert uid.startswith("rota-group-")
-
-
-

@@ -133,15 +133,24 @@ def _inbox(config: Config, out: Path, decline_at: datetime | None) -> None:
         for week in weeks:
             if week in prompts:
                 when = prompts[week] + timedelta(hours=20)
-                raw = plain_checkin(config, SECRET, mentee, week, when, f"{mentee.split('@')[0]}-{week}@mail.test")
+                raw = plain_checkin(
+                    config, SECRET, mentee, week, when, f"{mentee.split('@')[0]}-{week}@mail.test"
+                )
                 (inbox / f"{mentee}-{week}.eml").write_bytes(raw)
     if decline_at is not None:
         sid = "call/ben@example.org/ana@example.org"
         uid = series_uid(ORGANIZER, date(2026, 3, 2), sid)
         occ = _occurrence(config, sid, DECLINE_WEEK)
         raw = rsvp(
-            "ben@example.org", "Ben Ortiz", ORGANIZER, uid, "DECLINED", decline_at,
-            "decline@mail.test", recurrence_id=occ, comment="Travelling that day",
+            "ben@example.org",
+            "Ben Ortiz",
+            ORGANIZER,
+            uid,
+            "DECLINED",
+            decline_at,
+            "decline@mail.test",
+            recurrence_id=occ,
+            comment="Travelling that day",
         )
         (inbox / "zz-decline.eml").write_bytes(raw)
 
@@ -204,7 +213,7 @@ def test_one_reminder_per_unanswered_prompt_in_the_prompts_thread(run) -> None: 
     prompts = {(m.to[0], m.week): m for m in by_kind(mails, "checkin")}
     reminders = Counter((m.to[0], m.week) for m in by_kind(mails, "reminder"))
     assert all(n == 1 for n in reminders.values())
-    for (mentee, week), prompt in prompts.items():
+    for mentee, week in prompts:
         answered = week in ANSWERS.get(mentee, set())
         assert ((mentee, week) in reminders) == (not answered), (mentee, week)
     for m in by_kind(mails, "reminder"):
@@ -274,7 +283,15 @@ def test_no_message_id_twice_and_every_email_is_what_spec_5_says(run) -> None:  
     assert len(list((out / "outbox").glob("*.eml"))) == len(mails)
     kinds = Counter(m.kind for m in mails)
     assert set(kinds) <= {
-        "checkin", "reminder", "escalation", "forward", "invite", "cancel", "evaluation", "digest", "notice"
+        "checkin",
+        "reminder",
+        "escalation",
+        "forward",
+        "invite",
+        "cancel",
+        "evaluation",
+        "digest",
+        "notice",
     }
     assert kinds["digest"] == 10  # one per program week, the Monday after it
 
@@ -318,7 +335,11 @@ def test_a_declined_occurrence_moves_within_its_week_and_both_get_the_update(run
         for o in next(s for s in plan["series"] if s["id"] == sid)["occurrences"]
         if "start" in o
     }
-    updates = [m for m in by_kind(mails, "invite") if m.msg["X-Rota-Series"] == sid and m.msg["X-Rota-Sequence"] == "1"]
+    updates = [
+        m
+        for m in by_kind(mails, "invite")
+        if m.msg["X-Rota-Series"] == sid and m.msg["X-Rota-Sequence"] == "1"
+    ]
     assert sorted(m.to[0] for m in updates) == ["ana@example.org", "ben@example.org"]
     for m in updates:
         assert m.date >= datetime(2026, 3, 24, 12, 0, tzinfo=UTC)

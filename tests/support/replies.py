@@ -16,7 +16,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "replies"
 STYLES = ("gmail_en", "outlook_en", "apple_mail", "iphone", "thunderbird", "fastmail_html_only")
 
 
-def token_address(config: Config, secret: bytes, mentee: str, week: int, kind: str = "checkin") -> str:
+def token_address(
+    config: Config, secret: bytes, mentee: str, week: int, kind: str = "checkin"
+) -> str:
     return reply_address(config.reply_address, make_token(secret, kind, week, mentee))
 
 

@@ -201,7 +201,7 @@ async def _wait_async(what: Callable[[], bool], proc: asyncio.subprocess.Process
 
 
 def _log(tmp: Path) -> BinaryIO:
-    return open(tmp / "daemon.log", "ab")  # noqa: SIM115 - the child process owns it
+    return open(tmp / "daemon.log", "ab")
 
 
 async def _spawn(

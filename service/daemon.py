@@ -104,7 +104,7 @@ class Daemon:
             self.wake()
             self._start_ingest()
             log.info(
-                "Rota is running %s (%d people, %d pairs, %d groups); mail through %s",
+                "Rota is running %s (%d people, %d pairs, %d group(s)); mail through %s",
                 config.program.name,
                 len(config.people),
                 len(config.pairs),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from mail.calendar import Anchor, Attendee, Meeting, SeriesEvent
 from mail.compose import Outgoing, build_message, message_bytes
@@ -87,7 +87,8 @@ class Jobs:
         self._agenda: list[Item] = []
         self._deadlines: dict[tuple[str, int], datetime] = {}
         self._plan: Plan | None = None
-        self.invites_dirty = True
+        self.invites_dirty = True  # every series is checked against the plan
+        self._stale_series: set[str] = set()  # only these are
         self.invites_open = week_start(config, 0) - INVITE_LEAD
         self.done: list[str] = []  # a log of what was decided, for tests and --once
 
@@ -158,8 +159,11 @@ class Jobs:
         self._rsvps(now)
         while self._agenda and self._agenda[0].at <= now:
             item = heapq.heappop(self._agenda)
-            if item.kind == "invites":
-                self.invites_dirty = True
+            if item.kind == "invites":  # the opening of invites, or one series' refresh
+                if item.key:
+                    self._stale_series.update(item.key)
+                else:
+                    self.invites_dirty = True
                 continue
             handler = getattr(self, f"_{item.kind}")
             try:
@@ -167,8 +171,8 @@ class Jobs:
             except Exception:
                 # one broken item (a template error, a bad record) never stops the others
                 log.exception("%s %s failed", item.kind, item.key)
-        if self.invites_dirty and now >= self.invites_open:
-            self.sync_invites(now)
+        if now >= self.invites_open and (self.invites_dirty or self._stale_series):
+            self.sync_invites(now, None if self.invites_dirty else set(self._stale_series))
         with self.store.engine.begin() as conn:
             self.store.put(conn, WATERMARK, now.astimezone(UTC).isoformat())
         return self.done
@@ -192,22 +196,31 @@ class Jobs:
         return added
 
     # -- check-ins ----------------------------------------------------------------------------
-    def _prompted(self, conn: Connection, kind: str, mentee: str, week: int, name: str = "") -> Any:
-        t = schema.prompts
-        return conn.execute(
-            select(t).where(
-                t.c.kind == kind, t.c.mentee == mentee, t.c.week == week, t.c.name == name
-            )
-        ).first()
+    # the hot queries, built once (a daemon of a large program runs them tens of thousands
+    # of times; building the statement costs more than running it)
+    _PROMPTED = select(schema.prompts).where(
+        schema.prompts.c.kind == bindparam("kind"),
+        schema.prompts.c.mentee == bindparam("mentee"),
+        schema.prompts.c.week == bindparam("week"),
+        schema.prompts.c.name == bindparam("name"),
+    )
+    _HAS_CHECKIN = (
+        select(schema.checkins.c.id)
+        .where(
+            schema.checkins.c.mentee == bindparam("mentee"),
+            schema.checkins.c.week == bindparam("week"),
+            schema.checkins.c.kind == "checkin",
+        )
+        .limit(1)
+    )
 
-    def _has_checkin(
-        self, conn: Connection, mentee: str, week: int, before: datetime | None = None
-    ) -> bool:
-        t = schema.checkins
-        q = select(t.c.id).where(t.c.mentee == mentee, t.c.week == week, t.c.kind == "checkin")
-        if before is not None:
-            q = q.where(t.c.received_at <= before)
-        return conn.execute(q.limit(1)).first() is not None
+    def _prompted(self, conn: Connection, kind: str, mentee: str, week: int, name: str = "") -> Any:
+        params = {"kind": kind, "mentee": mentee, "week": week, "name": name}
+        return conn.execute(self._PROMPTED, params).first()
+
+    def _has_checkin(self, conn: Connection, mentee: str, week: int) -> bool:
+        found = conn.execute(self._HAS_CHECKIN, {"mentee": mentee, "week": week}).first()
+        return found is not None
 
     def _last_record(self, conn: Connection, mentee: str) -> dict[str, Any] | None:
         t = schema.checkins
@@ -273,7 +286,13 @@ class Jobs:
                 )  # answered: no reminder, and nothing left to wait for
                 self.done.append(f"{_iso(now)} (no reminder: {mentee} answered week {week})")
                 return
-            subject = self.mailer.checkin(mentee, week, prompt.sent_at).subject
+            o = schema.outbox
+            subject = (
+                conn.execute(
+                    select(o.c.subject).where(o.c.message_id == prompt.message_id)
+                ).scalar()
+                or self.mailer.checkin(mentee, week, prompt.sent_at).subject
+            )
             send_at = deliverable(self.people[mentee], now)
             out = self.mailer.reminder(mentee, week, send_at, prompt.message_id, subject)
             self._queue(conn, out, now, week=week)
@@ -286,24 +305,23 @@ class Jobs:
     def missed_run(self, conn: Connection, mentee: str, upto: datetime) -> list[int]:
         """The weeks of the mentee's current run of missed check-ins as of `upto`: prompts whose
         deadline has passed, sent after their last check-in, without a check-in of their own."""
-        t = schema.checkins
-        last = conn.execute(
-            select(func.max(t.c.received_at)).where(
-                t.c.mentee == mentee, t.c.kind == "checkin", t.c.received_at <= upto
+        c, p = schema.checkins, schema.prompts
+        got = conn.execute(
+            select(c.c.week, c.c.received_at).where(
+                c.c.mentee == mentee, c.c.kind == "checkin", c.c.received_at <= upto
             )
-        ).scalar()
-        p = schema.prompts
-        q = select(p.c.week, p.c.sent_at).where(p.c.mentee == mentee, p.c.kind == "checkin")
-        if last is not None:
-            q = q.where(p.c.sent_at > last)
+        ).all()
+        last = max((r.received_at for r in got), default=None)
+        answered = {r.week for r in got}
+        prompts = conn.execute(
+            select(p.c.week, p.c.sent_at).where(p.c.mentee == mentee, p.c.kind == "checkin")
+        ).all()
         weeks = []
-        for r in conn.execute(q.order_by(p.c.week)).all():
+        for r in sorted(prompts, key=lambda r: r.week):
+            if last is not None and r.sent_at <= last:
+                continue
             deadline = self._deadlines.get((mentee, r.week))
-            if (
-                deadline is not None
-                and deadline <= upto
-                and not self._has_checkin(conn, mentee, r.week, upto)
-            ):
+            if deadline is not None and deadline <= upto and r.week not in answered:
                 weeks.append(r.week)
         return weeks
 
@@ -523,8 +541,21 @@ class Jobs:
         open_goals = [g for g in latest if not g.get("done") and g["text"].lower() not in done]
         return self.mailer.description(s, open_goals, list(done.values()))
 
-    def sync_invites(self, now: datetime) -> None:
-        """Bring every series' invites to the plan: first invites, updates, cancels."""
+    def sync_invites(self, now: datetime, only: set[str] | None = None) -> None:
+        """Bring every series' invites (or `only` these) to the plan: first invites, updates,
+        cancels. A full pass also notices changed inputs (a reloaded config) and re-plans."""
+        self._stale_series.clear()
+        if only is not None:
+            plan = self.plan()
+            for sid in sorted(only & set(self.series)):
+                s = self.series[sid]
+                try:
+                    self._sync_series(
+                        plan, s, self.store.series_state(sid), self.fingerprint(s), now
+                    )
+                except Exception:
+                    log.exception("keeping the invites of %s current failed", sid)
+            return
         self.invites_dirty = False
         states = {st.series_id: st for st in self.store.all_series_states()}
         fingerprints = {sid: self.fingerprint(s) for sid, s in self.series.items()}
@@ -760,7 +791,7 @@ class Jobs:
             )
             self.store.put(conn, f"moved:{s.id}:{r.week}", now.isoformat())
         self._plan = None
-        self.invites_dirty = True
+        self._stale_series.add(s.id)
         self.done.append(f"{_iso(now)} moved {s.id} week {r.week} to {_iso(moved.start)}")
         return f"moved to {_iso(moved.start)}"
 

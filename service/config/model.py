@@ -138,12 +138,15 @@ class Config:
     mail: MailSettings
     store: StoreSettings
     miss_cost: float = 16.0
+    _by_email: dict[str, PersonConfig] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self._by_email.update((p.email, p) for p in self.people)
 
     def person(self, email: str) -> PersonConfig:
-        for p in self.people:
-            if p.email == email:
-                return p
-        raise KeyError(email)
+        return self._by_email[email]
 
     @property
     def reply_address(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,8 +13,13 @@ from tests.conftest import ROOT
 
 
 def test_an_installed_wheel_finds_its_templates_and_example_config(tmp_path: Path) -> None:
+    # build from a clean clone: only what is committed reaches users
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True, timeout=120
+    )
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(clone)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -78,3 +84,24 @@ def test_an_installed_wheel_finds_its_templates_and_example_config(tmp_path: Pat
         check=False,
     )
     assert cli.returncode == 0, cli.stderr
+    # the installed copy runs the program on its own example config: every template it needs
+    simulated = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from service.cli import main; "
+            "from service.resources import example_config; "
+            "sys.exit(main(['simulate', '-c', str(example_config()), '--until', '2027-01-10', "
+            "'--out', 'sim', '--format', 'json']))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert simulated.returncode == 0, simulated.stderr
+    kinds = {e["kind"] for e in json.loads(simulated.stdout)}
+    assert kinds >= {"invite", "checkin", "reminder", "escalation", "digest"}
+    assert len(list((tmp_path / "sim" / "outbox").glob("*.eml"))) == len(json.loads(simulated.stdout))

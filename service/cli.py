@@ -91,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("run", "the daemon: send and read mail as the program's rhythm says")
     p.add_argument("--once", action="store_true", help="run every job that is due now and exit")
 
+    p = command("report", "participation, attendance, mentor answers and burden")
+    p.add_argument("--format", choices=("table", "json", "html", "csv"), default="table")
+
+    p = command("export", "one Markdown file per mentee with every check-in and goal")
+    p.add_argument("--markdown", required=True, metavar="DIR")
+
+    p = command("search", "full-text search over check-ins")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+
     p = command("simulate", "run the program on a simulated clock into a maildir")
     p.add_argument("--until", required=True, type=_date, metavar="DATE")
     p.add_argument("--from", dest="first", type=_date, metavar="DATE")

@@ -91,7 +91,10 @@ def bench_idle(seconds: float) -> None:
             env = {**os.environ, "ROTA_SECRET": SECRET, "BENCH_IMAP_PASSWORD": dovecot.PASSWORD}
             rota = subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "run", "-c", str(config)],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
             bare = subprocess.Popen(
                 [sys.executable, "-c", "import asyncio\nasyncio.run(asyncio.sleep(10**6))"]
@@ -141,8 +144,12 @@ def bench_simulate(pairs: int, weeks: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         for i in range(n):
-            out = mailer.checkin(mentees[i % len(mentees)], i % weeks, datetime(2026, 3, 6, tzinfo=UTC))
-            _write_atomically(Path(tmp) / f"{i}.eml", message_bytes(build_message(out)), fsync=False)
+            out = mailer.checkin(
+                mentees[i % len(mentees)], i % weeks, datetime(2026, 3, 6, tzinfo=UTC)
+            )
+            _write_atomically(
+                Path(tmp) / f"{i}.eml", message_bytes(build_message(out)), fsync=False
+            )
         floor = time.perf_counter() - t
     print(
         f"simulate {weeks} weeks of {pairs} pairs ({len(config.people)} people, "

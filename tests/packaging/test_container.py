@@ -25,16 +25,20 @@ def test_the_dockerfile_runs_rota_as_a_non_root_user_with_a_volume_and_a_healthc
         assert (ROOT / copied).exists(), f"the Dockerfile copies {copied}, which is missing"
 
 
-def test_the_container_start_runs_the_example_program_and_the_healthcheck_passes(tmp_path: Path) -> None:
+def test_the_container_start_runs_the_example_program_and_the_healthcheck_passes(
+    tmp_path: Path,
+) -> None:
     env = {
-        k: v for k, v in os.environ.items() if k not in ("ROTA_SECRET", "ROTA_CONFIG", "ROTA_CRASH_AT")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ROTA_SECRET", "ROTA_CONFIG", "ROTA_CRASH_AT")
     }
     env.update(
         ROTA_DATA=str(tmp_path),
         ROTA_CONFIG=str(tmp_path / "no-such-config.toml"),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
-    log = open(tmp_path / "log", "wb")  # noqa: SIM115 - the child owns it
+    log = open(tmp_path / "log", "wb")
     proc = subprocess.Popen(
         ["sh", str(ROOT / "scripts" / "container-start")], env=env, stdout=log, stderr=log
     )
@@ -48,7 +52,12 @@ def test_the_container_start_runs_the_example_program_and_the_healthcheck_passes
         config = (tmp_path / ".rota-config").read_text().strip()
         health = subprocess.run(
             [sys.executable, "-m", "service.cli", "status", "-c", config, "--check"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert health.returncode == 0, health.stdout + health.stderr
     finally:

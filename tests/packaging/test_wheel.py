@@ -104,4 +104,6 @@ def test_an_installed_wheel_finds_its_templates_and_example_config(tmp_path: Pat
     assert simulated.returncode == 0, simulated.stderr
     kinds = {e["kind"] for e in json.loads(simulated.stdout)}
     assert kinds >= {"invite", "checkin", "reminder", "escalation", "digest"}
-    assert len(list((tmp_path / "sim" / "outbox").glob("*.eml"))) == len(json.loads(simulated.stdout))
+    assert len(list((tmp_path / "sim" / "outbox").glob("*.eml"))) == len(
+        json.loads(simulated.stdout)
+    )

@@ -48,12 +48,21 @@ def filled(tmp_path: Path) -> Path:
     }
     for week, body in bodies.items():
         when = START + timedelta(weeks=week, days=5)  # Saturday after the Friday prompt
-        raw = plain_checkin(config, SECRET.encode(), "ana@example.org", week, when, f"ana{week}@mail.test", body)
+        raw = plain_checkin(
+            config, SECRET.encode(), "ana@example.org", week, when, f"ana{week}@mail.test", body
+        )
         (inbox / f"ana{week}.eml").write_bytes(raw)
     clock = ManualClock(START)
     store = Store(config.store.url)
-    app = App(config, store, SECRET.encode(), clock, MaildirOutbox(tmp_path / "mail", clock.now),
-              DatedMaildirInbox(tmp_path / "mail", clock.now), "maildir")
+    app = App(
+        config,
+        store,
+        SECRET.encode(),
+        clock,
+        MaildirOutbox(tmp_path / "mail", clock.now),
+        DatedMaildirInbox(tmp_path / "mail", clock.now),
+        "maildir",
+    )
     app.start()
 
     async def go() -> None:
@@ -76,14 +85,19 @@ def test_report_shows_participation_streaks_answers_and_burden(rota, filled: Pat
     assert part["ana@example.org"]["checkins"] == 3 and part["ana@example.org"]["prompts"] == 5
     assert part["ana@example.org"]["longest_streak"] == 2  # weeks 0 and 1
     assert part["ana@example.org"]["missed_streak"] == 1  # week 4
-    assert part["priya@example.org"]["checkins"] == 0 and part["priya@example.org"]["missed_streak"] == 5
+    assert (
+        part["priya@example.org"]["checkins"] == 0
+        and part["priya@example.org"]["missed_streak"] == 5
+    )
     assert r["mentor_answers"] == [
         {"mentor": "ben@example.org", "forwarded": 3, "answered": 0, "median_hours": None}
     ]
     assert set(r["burden"]) == {"ben@example.org", "ana@example.org", "priya@example.org"}
     table = rota("report", "-c", str(filled)).out
     assert "Ana Sousa" in table and "3/5" in table
-    rows = list(csv.DictReader(io.StringIO(rota("report", "-c", str(filled), "--format", "csv").out)))
+    rows = list(
+        csv.DictReader(io.StringIO(rota("report", "-c", str(filled), "--format", "csv").out))
+    )
     assert [row["mentee"] for row in rows] == ["ana@example.org", "priya@example.org"]
     html = rota("report", "-c", str(filled), "--format", "html").out
     assert html.startswith("<!doctype html>") and "<script" not in html

@@ -16,7 +16,9 @@ from mail.quotes import visible_text
 from mail.replies import Rsvp, parse_reply
 from tests.conftest import ROOT
 
-SHARED = ROOT.parent / "shared" / "corpora"
+# A byte-exact copy of ../shared/corpora (sources and licences in its README, MANIFEST.json and
+# LICENSES/), kept in the repository so that a clean clone tests against it.
+SHARED = ROOT / "tests" / "corpus" / "shared"
 REPLIES = SHARED / "email-replies"
 OWN = ROOT / "tests" / "corpus" / "replies"
 

@@ -110,7 +110,9 @@ def build(config: Config, args: argparse.Namespace, store: Store | None) -> list
         prompt = mailer.checkin(mentee, week, now)
         return [mailer.reminder(mentee, week, now, prompt.message_id, prompt.subject)]
     if kind == "escalation":
-        return [mailer.escalation(mentee, week, now, [max(0, week - 1), week], None)]
+        n = config.checkin.escalate_after_missed  # the run that first escalates
+        weeks = list(range(max(0, week - n + 1), week + 1))
+        return [mailer.escalation(mentee, week, now, weeks, None)]
     if kind == "forward":
         print(f"rota: showing an example check-in for {mentee}, week {week}", file=sys.stderr)
         return [

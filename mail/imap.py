@@ -35,7 +35,7 @@ _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 class ImapSettings:
     host: str
     port: int
-    security: str  # "tls" | "none"
+    security: str  # "tls" | "starttls" | "none"
     username: str
     password: str
     folder: str = "INBOX"
@@ -76,6 +76,8 @@ class ImapInbox:
             else:
                 client = aioimaplib.IMAP4(s.host, s.port, timeout=s.timeout)
             await client.wait_hello_from_server()
+            if s.security == "starttls":
+                await self._starttls(client)
             login = await client.login(s.username, s.password)
             if login.result != "OK":
                 raise PermanentError(
@@ -100,6 +102,33 @@ class ImapInbox:
             raise TransientError(
                 f"cannot reach IMAP {s.host}:{s.port}: {type(bad).__name__}: {bad}"
             ) from bad
+
+    async def _starttls(self, client: aioimaplib.IMAP4) -> None:
+        """Upgrade the plain connection to verified TLS before anything is sent (RFC 9051
+        §6.2.1); a server that does not offer it is an error, never a silent fallback.
+        aioimaplib has no STARTTLS of its own: the command goes through its protocol, then
+        asyncio's start_tls swaps the transport under it."""
+        s = self.s
+        proto = client.protocol
+        await asyncio.wait_for(proto.capability(), s.timeout)
+        if "STARTTLS" not in {c.upper() for c in proto.capabilities}:
+            raise PermanentError(
+                f"IMAP {s.host}:{s.port} does not offer STARTTLS "
+                '(use security = "tls" on the server\'s implicit-TLS port, usually 993)'
+            )
+        command = aioimaplib.Command("STARTTLS", proto.new_tag(), loop=proto.loop)
+        response = await asyncio.wait_for(proto.execute(command), s.timeout)
+        if response.result != "OK":
+            raise PermanentError(f"IMAP {s.host}:{s.port} refused STARTTLS: {response.result}")
+        context = ssl.create_default_context(cafile=s.ca_file)
+        loop = asyncio.get_running_loop()
+        transport = await asyncio.wait_for(
+            loop.start_tls(proto.transport, proto, context, server_hostname=s.host), s.timeout
+        )
+        if transport is None:
+            raise TransientError(f"IMAP {s.host}:{s.port}: the TLS upgrade did not complete")
+        proto.transport = transport
+        await asyncio.wait_for(proto.capability(), s.timeout)  # forget what came in the clear
 
     async def close(self) -> None:
         client, self.client = self.client, None

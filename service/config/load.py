@@ -413,13 +413,6 @@ def _server(
     if v["host"] is None:
         return None
     security = v["security"] or ("tls" if imap else "starttls")
-    if imap and security == "starttls":
-        r.fail(
-            f"{path}.security",
-            "STARTTLS is not supported for IMAP (the IMAP library cannot upgrade a connection)",
-            'use security = "tls" on port 993, which IMAP servers offer for this',
-        )
-        security = "tls"
     default_port = (
         {"tls": 993, "starttls": 143, "none": 143}
         if imap

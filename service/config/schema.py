@@ -240,7 +240,8 @@ IMAP = (
         "security",
         lambda v: f.choice(v, ("tls", "starttls", "none")),
         "tls",
-        '"tls" (implicit, port 993) or "none" (loopback only); STARTTLS is refused',
+        '"tls" (implicit, port 993), "starttls" (port 143, required, never opportunistic) '
+        'or "none" (loopback only)',
     ),
     Field("folder", f.text, "INBOX", "where replies arrive"),
     Field("processed_folder", f.text, "Rota/Processed", "where handled mail is moved"),

@@ -322,6 +322,52 @@ async def test_tls_is_verified(dovecot: Dovecot) -> None:
         await wrong.connect()
 
 
+async def test_starttls_upgrades_the_plain_port_and_is_verified(dovecot: Dovecot) -> None:
+    user = dovecot.user()
+    append(dovecot, user, b"Subject: over TLS\r\n\r\nhello through STARTTLS\r\n")
+    untrusted = ImapInbox(settings(dovecot, user, security="starttls"))
+    with pytest.raises(PermanentError, match="not trusted"):
+        await untrusted.connect()
+    box = ImapInbox(settings(dovecot, user, security="starttls", ca_file=dovecot.ca_file))
+    await box.connect()
+    try:
+        client = box.client
+        assert client is not None
+        assert client.protocol.transport.get_extra_info("ssl_object") is not None  # type: ignore[union-attr]
+        [(uid, _)] = await box.list_new(0)
+        fetched = await box.fetch([uid])
+        assert b"hello through STARTTLS" in fetched[uid]
+    finally:
+        await box.close()
+
+
+async def test_starttls_is_required_never_opportunistic() -> None:
+    """A server that does not offer STARTTLS is refused before the password is sent."""
+    seen: list[bytes] = []
+
+    async def plain_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] plain only\r\n")
+        while line := await reader.readline():
+            seen.append(line)
+            tag = line.split()[0]
+            if b"CAPABILITY" in line.upper():
+                writer.write(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            else:
+                writer.write(tag + b" BAD no\r\n")
+            await writer.drain()
+
+    server = await asyncio.start_server(plain_only, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        box = ImapInbox(ImapSettings("127.0.0.1", port, "starttls", "someone", "secret", timeout=5))
+        with pytest.raises(PermanentError, match="does not offer STARTTLS"):
+            await box.connect()
+        assert not any(b"LOGIN" in line.upper() or b"secret" in line for line in seen)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def test_killed_between_commit_and_move_the_restart_records_nothing_twice(
     dovecot: Dovecot, program: Config, tmp_path: Path
 ) -> None:

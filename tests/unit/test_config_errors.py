@@ -194,6 +194,21 @@ def test_imap_smtp_transport_requires_both_servers() -> None:
     ]
 
 
+def test_starttls_is_accepted_for_both_servers_with_their_ports() -> None:
+    config = parse_config(
+        GOOD
+        + '\n[mail]\ntransport = "imap-smtp"\n'
+        + 'smtp = { host = "smtp.example.org", security = "starttls", password_env = "S" }\n'
+        + 'imap = { host = "imap.example.org", security = "starttls", password_env = "I" }\n',
+        Path("rota.toml"),
+    )
+    assert config.mail.smtp is not None and config.mail.imap is not None
+    assert (config.mail.smtp.security, config.mail.smtp.port) == ("starttls", 587)
+    assert (config.mail.imap.security, config.mail.imap.port) == ("starttls", 143)
+    lines = errors(GOOD + '\n[mail]\nimap = { host = "h", security = "ssl" }\n')
+    assert lines[0].startswith("rota.toml:20: mail.imap.security: ")
+
+
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.toml")

@@ -35,6 +35,9 @@ _ATTRIBUTION = [
     r"^\d{4}年\d{1,2}月\d{1,2}日.{0,100}<?\S+@\S+>?\s*[:：]$",  # Gmail in Japanese
     # Gmail in Russian, Ukrainian and others: "пт, 6 мар. 2026 г. в 15:00, Name <a@b>:"
     r"^.{0,80}(\d{4}|\d{1,2}:\d{2}).{0,100}<[^<>\s]+@[^<>\s]+>\s*:$",
+    # a date, an address, then a verb in any language: "pt., 20 mar 2026 o 15:00 Ana <a@b>
+    # napisał(a):", "2026. 3. 20. 오후 3:00, Ana <a@b>님이 작성:"
+    r"^.{0,80}(\d{4}|\d{1,2}:\d{2}).{0,100}<[^<>\s]+@[^<>\s]+>[^<>:：\d]{1,30}[:：]$",
     r"^-+\s*(on|am|le)\b.{3,200}\b(wrote|schrieb|a écrit)\s*-+$",  # Zoho: "---- On … wrote ----"
     r"^-\s*(le|on|am)\b.{3,200}(a écrit|wrote|schrieb)\s*:$",  # Zimbra/Free: "- Le … a écrit :"
     # the verb before the sender: "tir. 18. apr. 2017 kl. 13:09 skrev Test <t@example.com>:"
@@ -73,7 +76,7 @@ _SENT_FROM = re.compile(
     r"enviado (desde|do|de|con|com)\b|inviato da\b|verzonden (met|vanaf|van)\b|"
     r"отправлено (с|из)\b|skickat från\b|sendt fra\b|lähetetty\b|wysłane z\b|"
     r"diese nachricht wurde von meinem\b|from my (iphone|ipad|android|mobile|phone|blackberry)|"
-    r"sent by \w+|sent from a (phone|mobile)|从我的|從我的|发自我的|iphoneから送信|"
+    r"sent by \w+|yahoo mail: search, organi[sz]e, conquer|sent from a (phone|mobile)|从我的|從我的|发自我的|iphoneから送信|"
     r"(sent )?via (mobile|phone|iphone|android|blackberry)\b|"
     r".{0,40}\bfrom (my )?(mobile|phone|iphone|android)\b[^.!?]*$"
     r")",

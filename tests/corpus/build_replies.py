@@ -1,6 +1,6 @@
 """Build Rota's own reply corpus: real-world shapes of replies to a check-in prompt.
 
-    .venv/bin/python tests/corpus/build_replies.py     # rewrites tests/corpus/replies/
+    .venv/bin/python tests/corpus/build_replies.py [NAME ...]  # rewrites tests/corpus/replies/
 
 Each case is written the way a client writes it (Gmail in ten languages, Outlook in ten,
 Apple Mail, iPhone, Thunderbird, K-9, Fastmail, Proton Mail; HTML-only; quoted-printable and
@@ -332,6 +332,20 @@ def build() -> dict[str, tuple[EmailMessage, dict[str, Any]]]:
         message("protonmail", text),
         checkin_json("protonmail", expected_checkin(EN)),
     )
+    # Yahoo Mail: the app's footer, then an indented attribution and the unquoted original
+    text = (
+        f"{answer_text(EN)}\nYahoo Mail: Search, Organize, Conquer\n\n"
+        f"    On Friday, March 27, 2026, 03:00:00 PM GMT, Mentorship Team <{addr}> wrote:\n\n"
+        f"{quoted(PROMPT)}\n"
+    )
+    cases["yahoo"] = (message("yahoo", text), checkin_json("yahoo", expected_checkin(EN)))
+    # Gmail in Polish and Korean: date, address, then the verb
+    for name, attr in (
+        ("gmail_pl", f"pt., 27 mar 2026 o 15:00 Mentorship Team <{addr}> napisał(a):"),
+        ("gmail_ko", f"2026년 3월 27일 (금) 오후 3:00, Mentorship Team <{addr}>님이 작성:"),
+    ):
+        text = f"{answer_text(EN)}\n{attr}\n\n{quoted(PROMPT)}\n"
+        cases[name] = (message(name, text), checkin_json(name, expected_checkin(EN)))
     # Inline answers under the quoted headings (Gmail, lowercase answers included)
     prompt_lines = PROMPT.split("\n")
     inline = []
@@ -678,15 +692,23 @@ def build_others() -> dict[str, tuple[EmailMessage, dict[str, Any]]]:
 
 
 def main() -> None:
+    """Rewrite every case, or only the ones named on the command line (MIME boundaries are
+    random, so rewriting all of them changes every file)."""
+    import sys
+
+    only = set(sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.iterdir():
-        old.unlink()
+    if not only:
+        for old in OUT.iterdir():
+            old.unlink()
     for name, (msg, expected) in {**build(), **build_others()}.items():
+        if only and name not in only:
+            continue
         (OUT / f"{name}.eml").write_bytes(msg.as_bytes(policy=SMTP))
         (OUT / f"{name}.json").write_text(
             json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    print(f"wrote {len(list(OUT.glob('*.eml')))} messages to {OUT}")
+    print(f"{len(list(OUT.glob('*.eml')))} messages in {OUT}")
 
 
 if __name__ == "__main__":

@@ -166,16 +166,17 @@ def _attribution_span(lines: Sequence[str], i: int) -> int:
 
 
 def _header_block(lines: Sequence[str], i: int) -> bool:
-    """An Outlook-style header block ("From: …" then "Sent:/To:/Subject:" within a few lines)."""
-    if not _HEADER_FROM.match(lines[i]):
+    """An Outlook-style header block ("From: …" then "Sent:/To:/Subject:" within a few lines),
+    or one that starts with its date, as GMX and web.de write it ("Gesendet: …" then "Von:
+    Name <address>"): that kind needs a From line with an address below it."""
+    window = lines[i + 1 : i + 7]
+    if _HEADER_FROM.match(lines[i]):
+        return any(_HEADER_OTHER.match(line) for line in window)
+    if not _HEADER_OTHER.match(lines[i]):
         return False
-    seen = 0
-    for j in range(i + 1, min(i + 7, len(lines))):
-        if _HEADER_OTHER.match(lines[j]):
-            seen += 1
-            if seen >= 1 and j > i:
-                return True
-    return False
+    return any(_HEADER_FROM.match(line) and "@" in line for line in window) and any(
+        _HEADER_OTHER.match(line) for line in window
+    )
 
 
 def _continues_quote(line: str, quoted: str, is_heading: Callable[[str], bool] | None) -> bool:

@@ -339,6 +339,13 @@ def build() -> dict[str, tuple[EmailMessage, dict[str, Any]]]:
         f"{quoted(PROMPT)}\n"
     )
     cases["yahoo"] = (message("yahoo", text), checkin_json("yahoo", expected_checkin(EN)))
+    # GMX / web.de: a header block that starts with its date, the original unquoted below
+    text = (
+        f"{answer_text(EN)}\n \n \n\nGesendet: Freitag, 27. März 2026 um 15:00 Uhr\n"
+        f'Von: "Mentorship Team" <{addr}>\nAn: ana@example.org\nBetreff: {PROMPT_SUBJECT}\n'
+        f"{PROMPT}\n"
+    )
+    cases["gmx_de"] = (message("gmx_de", text), checkin_json("gmx_de", expected_checkin(EN)))
     # Gmail in Polish and Korean: date, address, then the verb
     for name, attr in (
         ("gmail_pl", f"pt., 27 mar 2026 o 15:00 Mentorship Team <{addr}> napisał(a):"),

@@ -1,8 +1,9 @@
 """When each email of the program is due (SPEC §1, §5 "When emails go out"). Pure functions.
 
 A prompt goes at the cadence's weekday and time in the mentee's local calendar of that
-program week; on a day that is not one of their workdays it moves to their last workday
-before it, and in a week they are away (on that day) there is no prompt at all. A reminder,
+program week; on a day that is not one of their workdays, or one they are away, it moves to
+the last workday before it that week on which they are there, and when there is none (away
+the whole week up to that day) there is no prompt at all. A reminder,
 an escalation or a forward that would land on a non-workday or while the person is away moves
 to the start of their preferred hours on their next workday. Every instant is computed from
 the IANA database, so DST weeks come out right.
@@ -37,15 +38,13 @@ def can_email(person: PersonConfig, day: date) -> bool:
 
 
 def prompt_day(config: Config, person: PersonConfig, week: int, weekday: int) -> date | None:
-    """The local date of `person`'s prompt in `week`: the cadence weekday, or the last workday
-    before it that week; None when they are away then (or have no workday before it)."""
+    """The local date of `person`'s prompt in `week`: the cadence weekday, or the last day
+    before it that week that is a workday they are not away; None when there is none."""
     monday = week_monday(config, week)
     day = monday + timedelta(days=weekday)
-    while day >= monday and day.weekday() not in person.workdays:
+    while day >= monday and not can_email(person, day):
         day -= timedelta(days=1)
-    if day < monday or person.is_away(day):
-        return None
-    return day
+    return day if day >= monday else None
 
 
 def prompt_time(config: Config, mentee: str, week: int) -> datetime | None:
@@ -106,17 +105,15 @@ def deliverable(person: PersonConfig, when: datetime) -> datetime:
 
 
 def evaluation_time(config: Config, mentee: str, on: date) -> datetime | None:
-    """An evaluation prompt: the check-in time on its date (or the last workday before it)."""
+    """An evaluation prompt: the check-in time on its date, or like a check-in prompt, the
+    last workday before it (within a week) that the mentee is not away."""
     person = config.person(mentee)
-    at = config.checkin.at
     day = on
     for _ in range(7):
-        if day.weekday() in person.workdays:
-            break
+        if can_email(person, day):
+            return _at(day, config.checkin.at, person.timezone)
         day -= timedelta(days=1)
-    if person.is_away(day) or day.weekday() not in person.workdays:
-        return None
-    return _at(day, at, person.timezone)
+    return None
 
 
 DIGEST_AT = 9 * 60  # Monday 09:00 in the program zone, about the week just ended

@@ -89,14 +89,16 @@ def away(email: str, day: date) -> bool:
 
 
 def expected_prompts(email: str, weeks: int = 10) -> dict[int, datetime]:
-    """Friday 15:00 mentee-local, or the last workday before it; none in an away week."""
+    """Friday 15:00 mentee-local, or the last workday before it they are there; none in a
+    week they are away up to Friday."""
     out = {}
     zone = ZoneInfo(person(email).timezone)
     for week in range(weeks):
-        day = date(2026, 3, 2) + timedelta(weeks=week, days=4)
-        while day.weekday() not in workdays(email):
+        monday = date(2026, 3, 2) + timedelta(weeks=week)
+        day = monday + timedelta(days=4)
+        while day >= monday and (day.weekday() not in workdays(email) or away(email, day)):
             day -= timedelta(days=1)
-        if away(email, day):
+        if day < monday:
             continue
         out[week] = datetime.combine(day, time(15, 0), tzinfo=zone).astimezone(UTC)
     return out

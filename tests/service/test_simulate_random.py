@@ -112,14 +112,17 @@ class Drawn:
         return 1
 
     def prompts(self, mentee: str) -> dict[int, datetime]:
-        """The cadence weekday and time, or the last workday before it; none when away."""
+        """The cadence weekday and time, or the last day before it that week that is a
+        workday the mentee is there; none when there is no such day."""
         out = {}
         for w in self.checkin_weeks():
             monday = self.week0 + timedelta(weeks=w)
             day = monday + timedelta(days=self.weekday)
-            while day >= monday and day.weekday() not in self.workdays(mentee):
+            while day >= monday and (
+                day.weekday() not in self.workdays(mentee) or self.away(mentee, day)
+            ):
                 day -= timedelta(days=1)
-            if day < monday or self.away(mentee, day):
+            if day < monday:
                 continue
             out[w] = datetime.combine(day, self.at, tzinfo=self.zone(mentee)).astimezone(UTC)
         return out

@@ -35,6 +35,7 @@ from service.clock import Clock, SystemClock
 from service.config.load import ConfigError, load_config
 from service.config.model import Config
 from service.errors import RotaError
+from service.store.lock import StoreLock
 from service.store.store import Store
 from service.wiring import describe_transport, inbox_of, secret_of, transport_of
 
@@ -56,6 +57,8 @@ def build_app(config: Config, store: Store, clock: Clock) -> App:
 async def run_once(path: Path) -> list[str]:
     """`rota run --once`: everything due now, then exit (for cron)."""
     config = load_config(path)
+    lock = StoreLock(config.store.url)
+    lock.acquire()
     store = Store(config.store.url)
     try:
         app = build_app(config, store, SystemClock())
@@ -66,6 +69,7 @@ async def run_once(path: Path) -> list[str]:
             await app.close()
     finally:
         store.close()
+        lock.release()
 
 
 class Daemon:
@@ -86,6 +90,8 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------------
     async def run(self) -> int:
         config = load_config(self.path)
+        lock = StoreLock(config.store.url)
+        lock.acquire()
         self.store = Store(config.store.url)
         try:
             self.app = build_app(config, self.store, self.clock)
@@ -117,6 +123,7 @@ class Daemon:
             return 0
         finally:
             self.store.close()
+            lock.release()
 
     def stop(self) -> None:
         if not self.stop_event.is_set():

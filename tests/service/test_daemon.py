@@ -129,6 +129,22 @@ def test_the_daemon_runs_reloads_a_valid_config_refuses_a_bad_one_and_stops_clea
         assert status.returncode == 0, status.stdout + status.stderr
         assert "running (heartbeat" in status.stdout
 
+        # one process per store: cron's --once and a second daemon are refused, clearly
+        for extra in (["--once"], []):
+            other = subprocess.run(
+                [sys.executable, "-m", "service.cli", "run", "-c", str(config), *extra],
+                cwd=ROOT,
+                env={**os.environ, "ROTA_SECRET": SECRET},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert other.returncode == 1, other.stderr
+            assert f"is in use by Rota (pid {proc.pid})" in other.stderr
+            assert "Traceback" not in other.stderr
+        assert len(outbox_files(tmp_path)) == first
+
         good = config.read_text()
         config.write_text(good.replace('timezone = "Asia/Kolkata"', 'timezone = "Asia/Kolkatta"'))
         proc.send_signal(signal.SIGHUP)
@@ -168,6 +184,7 @@ def test_killed_after_the_outbox_write_nothing_is_lost_on_restart(tmp_path: Path
     proc = start(config, tmp_path, crash="outbox.after_write")
     assert proc.wait(timeout=60) == -signal.SIGKILL
     assert outbox_files(tmp_path) == []  # decided and stored, not yet sent
+    # the kernel dropped the dead daemon's lock: --once may run at once (and would send)
     store = Store(load_config(config).store.url)
     due = _sent_ids(store)["pending"]
     assert _sent_ids(store) == {"pending": due} and due >= 8  # 8 invites, maybe prompts, a digest

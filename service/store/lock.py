@@ -1,0 +1,66 @@
+"""One Rota process at a time per store: a second daemon, or a cron `--once` beside a running
+daemon, would decide the same emails twice. The deterministic Message-IDs and the outbox stop a
+row from being sent twice, but two processes would still race on prompts, RSVPs and invite
+sequences, so the second one is refused with a clear message instead.
+
+For SQLite the lock is an flock on `<database>.lock`, held for the life of the process: the
+kernel releases it when the process dies, even by kill -9, so a crash never leaves a stale
+lock behind. Other databases are not locked here (run one daemon against them).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy.engine import make_url
+
+from service.errors import RotaError
+
+
+class StoreBusy(RotaError):
+    """Another Rota process is using this store."""
+
+
+class StoreLock:
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        db = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        self.path = Path(f"{db}.lock") if db and db != ":memory:" else None
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        if self.path is None or self._file is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(self.path, "a+", encoding="utf-8")  # held until release()
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            f.close()
+            raise StoreBusy(
+                f"the store {self.path.with_suffix('')} is in use by Rota ({holder}); "
+                "stop that process first (or point this config at another store)"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}\n")
+        f.flush()
+        self._file = f
+
+    def release(self) -> None:
+        f, self._file = self._file, None
+        if f is not None:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            f.close()
+
+    def __enter__(self) -> StoreLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -57,19 +57,17 @@ def build_app(config: Config, store: Store, clock: Clock) -> App:
 async def run_once(path: Path) -> list[str]:
     """`rota run --once`: everything due now, then exit (for cron)."""
     config = load_config(path)
-    lock = StoreLock(config.store.url)
-    lock.acquire()
-    store = Store(config.store.url)
-    try:
-        app = build_app(config, store, SystemClock())
-        app.start()
+    with StoreLock(config.store.url):
+        store = Store(config.store.url)
         try:
-            return await app.step(ingest=True)
+            app = build_app(config, store, SystemClock())
+            app.start()
+            try:
+                return await app.step(ingest=True)
+            finally:
+                await app.close()
         finally:
-            await app.close()
-    finally:
-        store.close()
-        lock.release()
+            store.close()
 
 
 class Daemon:

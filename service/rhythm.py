@@ -37,14 +37,21 @@ def can_email(person: PersonConfig, day: date) -> bool:
     return day.weekday() in person.workdays and not person.is_away(day)
 
 
+def _last_emailable(person: PersonConfig, day: date, earliest: date) -> date | None:
+    """`day`, or the last day before it (not before `earliest`) that is one of `person`'s
+    workdays and not an away day; None when there is none."""
+    while day >= earliest:
+        if can_email(person, day):
+            return day
+        day -= timedelta(days=1)
+    return None
+
+
 def prompt_day(config: Config, person: PersonConfig, week: int, weekday: int) -> date | None:
     """The local date of `person`'s prompt in `week`: the cadence weekday, or the last day
     before it that week that is a workday they are not away; None when there is none."""
     monday = week_monday(config, week)
-    day = monday + timedelta(days=weekday)
-    while day >= monday and not can_email(person, day):
-        day -= timedelta(days=1)
-    return day if day >= monday else None
+    return _last_emailable(person, monday + timedelta(days=weekday), monday)
 
 
 def prompt_time(config: Config, mentee: str, week: int) -> datetime | None:
@@ -108,12 +115,8 @@ def evaluation_time(config: Config, mentee: str, on: date) -> datetime | None:
     """An evaluation prompt: the check-in time on its date, or like a check-in prompt, the
     last workday before it (within a week) that the mentee is not away."""
     person = config.person(mentee)
-    day = on
-    for _ in range(7):
-        if can_email(person, day):
-            return _at(day, config.checkin.at, person.timezone)
-        day -= timedelta(days=1)
-    return None
+    day = _last_emailable(person, on, on - timedelta(days=6))
+    return _at(day, config.checkin.at, person.timezone) if day else None
 
 
 DIGEST_AT = 9 * 60  # Monday 09:00 in the program zone, about the week just ended

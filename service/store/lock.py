@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-from pathlib import Path
 from typing import IO
 
-from sqlalchemy.engine import make_url
-
 from service.errors import RotaError
+from service.store.db import sqlite_file
 
 
 class StoreBusy(RotaError):
@@ -26,9 +24,8 @@ class StoreBusy(RotaError):
 
 class StoreLock:
     def __init__(self, url: str) -> None:
-        parsed = make_url(url)
-        db = parsed.database if parsed.get_backend_name() == "sqlite" else None
-        self.path = Path(f"{db}.lock") if db and db != ":memory:" else None
+        db = sqlite_file(url)
+        self.path = db.with_name(db.name + ".lock") if db is not None else None
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:

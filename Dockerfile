@@ -11,7 +11,7 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY scheduling ./scheduling
 COPY mail ./mail
 COPY service ./service

@@ -7,11 +7,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.packaging.conftest import Installed
 
 
 def test_the_dockerfile_runs_rota_as_a_non_root_user_with_a_volume_and_a_healthcheck() -> None:
@@ -26,17 +26,18 @@ def test_the_dockerfile_runs_rota_as_a_non_root_user_with_a_volume_and_a_healthc
 
 
 def test_the_container_start_runs_the_example_program_and_the_healthcheck_passes(
-    tmp_path: Path,
+    tmp_path: Path, installed: Installed
 ) -> None:
+    # the image installs the wheel (not a checkout): run the start script on that install
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("ROTA_SECRET", "ROTA_CONFIG", "ROTA_CRASH_AT")
+        if k not in ("ROTA_SECRET", "ROTA_CONFIG", "ROTA_CRASH_AT", "PYTHONPATH")
     }
     env.update(
         ROTA_DATA=str(tmp_path),
         ROTA_CONFIG=str(tmp_path / "no-such-config.toml"),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{installed.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
     )
     log = open(tmp_path / "log", "wb")
     proc = subprocess.Popen(
@@ -51,7 +52,7 @@ def test_the_container_start_runs_the_example_program_and_the_healthcheck_passes
         assert (tmp_path / "rota.secret").stat().st_mode & 0o077 == 0
         config = (tmp_path / ".rota-config").read_text().strip()
         health = subprocess.run(
-            [sys.executable, "-m", "service.cli", "status", "-c", config, "--check"],
+            [str(installed.rota), "status", "-c", config, "--check"],
             cwd=tmp_path,
             env=env,
             capture_output=True,

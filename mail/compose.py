@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import format_datetime
 
-from mail.headers import address, one_line
+from mail.headers import address, msg_id, one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class Outgoing:
 
 
 def _ids(values: Sequence[str]) -> str:
-    return " ".join(one_line(v, 300) for v in values if v)
+    return " ".join(v for v in (msg_id(x) for x in values) if v)
 
 
 def build_message(out: Outgoing) -> EmailMessage:
@@ -67,11 +67,17 @@ def build_message(out: Outgoing) -> EmailMessage:
         msg["Reply-To"] = [address(p.name, p.email) for p in out.reply_to]
     msg["Subject"] = one_line(out.subject, 250)
     msg["Date"] = format_datetime(out.date)
-    msg["Message-ID"] = one_line(out.message_id, 300)
-    if out.in_reply_to:
-        msg["In-Reply-To"] = one_line(out.in_reply_to, 300)
-    if out.references:
-        msg["References"] = _ids(out.references)
+    own_id = msg_id(out.message_id)
+    if own_id is None:
+        raise ValueError(f"not a Message-ID: {out.message_id!r}")
+    msg["Message-ID"] = own_id
+    # threading ids may come from inbound mail: copied only when they are well-formed ids
+    in_reply_to = msg_id(out.in_reply_to)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    references = _ids(out.references)
+    if references:
+        msg["References"] = references
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     msg["X-Rota-Kind"] = out.kind

@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from mail.headers import one_line
 from scheduling.model import DayWindow
 
 
@@ -32,7 +33,8 @@ _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _RANGE = re.compile(r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*([wdhm])\s*$")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+$")
+_EMAIL = re.compile(r"^(?!.*=\?)[^@\s<>\"',;()\[\]\\:]+@[^@\s<>\"',;()\[\]\\:]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]")
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -50,6 +52,13 @@ def text(value: object, *, allow_empty: bool = False) -> str:
         raise Invalid(f"expected text, got {_kind(value)}", 'write it in quotes, e.g. "…"')
     if "\r" in value or "\n" in value:
         raise Invalid("must be a single line", "remove the line break")
+    if _CONTROL.search(value):
+        raise Invalid("contains a control character", "remove it; write plain text")
+    if "=?" in value and one_line(value, len(value) + 1) != " ".join(value.split()):
+        raise Invalid(
+            "contains an encoded word (=?…?=) that would change in an email header",
+            "write the text itself, not its MIME encoding",
+        )
     if not allow_empty and not value.strip():
         raise Invalid("must not be empty")
     return value.strip()

@@ -147,6 +147,48 @@ def test_an_encoded_crlf_in_a_subject_never_becomes_a_header(mailer: Mailer) -> 
     assert b"\r\nBcc:" not in raw
 
 
+ENCODED_BREAKS = [
+    "=?utf-8?q?a=0D=0ABcc:_x@evil.example?=",
+    "=?utf-8?b?YQ0KQmNjOiB4QGV2aWwuZXhhbXBsZQ==?=",  # the same, base64
+    "=?utf-8?q?=3D=3Futf-8=3Fq=3Fa=3D0D=3D0ABcc:_x@evil.example=3F=3D?=",  # nested twice
+    "=?utf-8?q?a=0ABcc:_x@evil.example?=",  # a bare LF
+    "=?utf-8?q?a=E2=80=A8Bcc:_x@evil.example?=",  # U+2028
+]
+
+
+@pytest.mark.parametrize("evil", ENCODED_BREAKS)
+def test_an_encoded_line_break_in_any_field_never_becomes_a_header_line(
+    mailer: Mailer, evil: str
+) -> None:
+    from mail.compose import Person
+
+    out = mailer.test("admin@example.org", WHEN, "test")
+    fields = {f: getattr(out, f) for f in out.__dataclass_fields__}
+    fields.update(
+        sender=Person(f"Team {evil}", out.sender.email),
+        to=(Person(f"Ana {evil}", "ana@example.org"),),
+        reply_to=(Person(evil, "checkins@example.org"),),
+        subject=f"Hi {evil}",
+        in_reply_to=f"<{evil}@mail.example>",  # an inbound Message-ID, as a forward copies it
+        references=(f"<{evil}@mail.example>", "<fine.1@mail.example>"),
+    )
+    raw = message_bytes(build_message(type(out)(**fields)))
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    names = [
+        line.split(b":", 1)[0].lower()
+        for line in head.split(b"\r\n")
+        if line[:1] not in (b" ", b"\t")
+    ]
+    assert b"bcc" not in names
+    assert len(names) == len(set(names)), names  # no header twice (Subject, Reply-To…)
+    again = message_from_bytes(raw, policy=default)
+    assert again["Bcc"] is None
+    assert again["In-Reply-To"] is None  # a malformed id is dropped, never copied
+    assert str(again["References"]) == "<fine.1@mail.example>"
+    assert [a.addr_spec for a in again["To"].addresses] == ["ana@example.org"]
+    assert "\n" not in str(again["Subject"]) and "\r" not in str(again["Subject"])
+
+
 def test_admins_can_override_some_templates_and_keep_the_rest(tmp_path: Path) -> None:
     (tmp_path / "checkin.txt").write_text(
         "Subject: Our own subject\nShort and sweet, {{ mentee.first_name }}.\n"

@@ -252,3 +252,24 @@ def test_no_crlf_can_hide_in_a_name() -> None:
         )
     )
     assert "people[1].name: must be a single line" in line
+
+
+def test_names_that_hide_an_encoded_line_break_are_refused_with_their_line() -> None:
+    text = GOOD.replace('name = "P"', 'name = "P =?utf-8?q?a=0D=0ABcc:_x@evil.example?="')
+    text = text.replace(
+        'email = "ben@example.org"',
+        'email = "ben@example.org"\nname = "Ben =?utf-8?b?DQpCY2M6IHhAZXZpbC5leGFtcGxl?="',
+    )
+    found = errors(text)
+    assert found[0].startswith("rota.toml:2: program.name: contains an encoded word")
+    assert found[1].startswith("rota.toml:9: people[0].name: contains an encoded word")
+    assert all("write the text itself" in line for line in found)
+
+
+def test_addresses_with_encoded_words_or_control_characters_are_refused() -> None:
+    found = errors(GOOD.replace('"ana@example.org"', '"a=?q?x@example.org"'))
+    assert found and all("is not an e-mail address" in line for line in found)
+    found = errors(GOOD.replace('name = "P"', 'name = "P\\u0000x"'))
+    assert found == [
+        "rota.toml:2: program.name: contains a control character (remove it; write plain text)"
+    ]

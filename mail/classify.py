@@ -106,6 +106,43 @@ class Parsed:
         return out
 
 
+# What a message is, as its author sent it: the headers they wrote and the body. Trace
+# headers that each hop adds (Received, Delivered-To, Authentication-Results…) are left out,
+# so the same message delivered by two routes is recognised as one.
+_IDENTITY_HEADERS = frozenset(
+    (
+        b"from",
+        b"sender",
+        b"to",
+        b"cc",
+        b"date",
+        b"subject",
+        b"message-id",
+        b"in-reply-to",
+        b"references",
+        b"mime-version",
+        b"content-type",
+        b"content-transfer-encoding",
+    )
+)
+_FIELD = re.compile(rb"(?m)^([!-9;-~]+)[ \t]*:(.*(?:\r?\n[ \t].*)*)")
+
+
+def content_digest(raw: bytes) -> str:
+    """A hash of what the author sent: identity headers (unfolded) and the body."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = raw.partition(b"\n\n")
+    h = hashlib.sha256()
+    for m in _FIELD.finditer(head):
+        name = m.group(1).lower()
+        if name in _IDENTITY_HEADERS:
+            h.update(name + b":" + b" ".join(m.group(2).split()) + b"\n")
+    h.update(b"\n")
+    h.update(body.replace(b"\r\n", b"\n"))
+    return h.hexdigest()
+
+
 def _one(value: object) -> str:
     return re.sub(r"[\r\n]+", " ", str(value)).strip() if value is not None else ""
 
@@ -171,7 +208,7 @@ def _is_auto_reply(msg: EmailMessage) -> bool:
 def parse_message(raw: bytes, limits: Limits | None = None) -> Parsed:
     """Classify and extract one message. Problems become kind `unknown` with a reason."""
     limits = limits or Limits()
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = content_digest(raw)
     problem = _precheck(raw, limits)
     if problem:
         mid = re.search(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw[:65536])

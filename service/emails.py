@@ -197,6 +197,7 @@ class Mailer:
         record: Mapping[str, Any],
         original_id: str,
         late: bool,
+        content_hash: str = "",
     ) -> Outgoing:
         p = self.person(mentee)
         mentor = self.mentor_of(mentee)
@@ -215,7 +216,8 @@ class Mailer:
         r = self.templates.render("forward", ctx)
         return Outgoing(
             kind="forward",
-            message_id=self._mid("forward", mentee, week, original_id),
+            # the content too: a Message-ID reused for another check-in is another forward
+            message_id=self._mid("forward", mentee, week, original_id, content_hash),
             sender=self.organizer(),
             to=(Person(mentor.name, mentor.email),),
             subject=r.subject,

@@ -1,8 +1,10 @@
 """Place one inbound message, exactly once: parse, check the sender, record its effects.
 
-The message's row in `inbound` (unique by Message-ID plus content hash) and everything it
-causes (a check-in record, a mentor's answer time, an RSVP, a failing address, a review item
-with the original kept) are written in one transaction. Seeing the same message again (a
+The message's row in `inbound` (unique by Message-ID plus content hash, the original bytes
+kept whatever the outcome) and everything it causes (a check-in record, a mentor's answer
+time, an RSVP, a failing address, a review item) are written in one transaction. A message
+without a Message-ID gets one derived from its content, and a Message-ID reused for other
+content is another message: identity is never the sender's word alone. Seeing the same message again (a
 crash before it was moved out of the inbox, a UIDVALIDITY reset) finds that row and records
 nothing twice; the caller then files it where the first outcome said.
 """
@@ -50,7 +52,12 @@ class Inbound:
         self.mentor_of = {p.mentee: p.mentor for p in config.pairs}
 
     def handle(self, raw: bytes, received_at: datetime) -> Outcome:
-        parsed = parse_message(raw, self.limits)
+        return self.record(raw, parse_message(raw, self.limits), received_at)
+
+    def record(self, raw: bytes, parsed: Parsed, received_at: datetime) -> Outcome:
+        """Place a message already parsed (the daemon parses off its event loop)."""
+        if not parsed.message_id:
+            parsed.message_id = f"<rota.no-id.{parsed.content_hash[:32]}@rota.invalid>"
         verdict = verify(self.config, parsed, self.secret, self.series_by_uid)
         with self.store.engine.begin() as conn:
             seen = conn.execute(
@@ -75,7 +82,7 @@ class Inbound:
                     sender=parsed.sender,
                     received_at=received_at,
                     processed_at=received_at,
-                    raw=raw if status == "review" else None,
+                    raw=raw,
                 )
             )
         return Outcome(
@@ -149,7 +156,7 @@ class Inbound:
                 "record": json.dumps(record, ensure_ascii=False),
                 "text": text,
             },
-            ["message_id"],
+            ["message_id", "content_hash"],
         )
         return "recorded", ("check-in" if added else "check-in already recorded") + (
             " (late)" if late else ""

@@ -388,7 +388,13 @@ class Jobs:
                     record["received_at"] = r.received_at
                     send_at = deliverable(self.people[mentor], now)
                     out = self.mailer.forward(
-                        r.mentee, r.week, send_at, record, r.message_id, bool(r.late)
+                        r.mentee,
+                        r.week,
+                        send_at,
+                        record,
+                        r.message_id,
+                        bool(r.late),
+                        r.content_hash,
                     )
                     self._queue(conn, out, now, week=r.week)
                 conn.execute(update(t).where(t.c.id == r.id).values(forwarded_at=now))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect, select, text
 
 from service.store import schema
 
@@ -35,7 +35,27 @@ def _v1(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+def _v2(conn: Connection) -> None:
+    """Check-ins are unique by Message-ID *and* content (a Message-ID alone lost replies that
+    had none, or reused one). SQLite cannot drop a constraint, so the table is rebuilt."""
+    conn.execute(text("ALTER TABLE checkins RENAME TO checkins_v1"))
+    for index in ("ix_checkins_mentee_week", "ix_checkins_forwarded"):
+        conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
+    schema.checkins.create(conn)
+    old = Table("checkins_v1", MetaData(), autoload_with=conn)
+    names = [c.name for c in schema.checkins.columns]
+    conn.execute(schema.checkins.insert().from_select(names, select(*(old.c[n] for n in names))))
+    conn.execute(text("DROP TABLE checkins_v1"))
+    if conn.dialect.name == "postgresql":  # the copied ids must not be handed out again
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('checkins', 'id'), "
+                "COALESCE((SELECT MAX(id) FROM checkins), 0) + 1, false)"
+            )
+        )
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -124,7 +124,7 @@ checkins = Table(
     Column("mentor", String(320), nullable=False),
     Column("week", Integer, nullable=False),
     Column("kind", String(20), nullable=False, default="checkin"),  # checkin | evaluation
-    Column("message_id", String(300), nullable=False, unique=True),
+    Column("message_id", String(300), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("late", Boolean, nullable=False, default=False),
@@ -134,6 +134,8 @@ checkins = Table(
     Column("forwarded_at", UTCDateTime),  # the forward to the mentor is in the outbox
     Index("ix_checkins_mentee_week", "mentee", "week"),
     Index("ix_checkins_forwarded", "forwarded_at"),
+    # one record per message, a message being its Message-ID *and* its content (v2)
+    UniqueConstraint("message_id", "content_hash", name="uq_checkins_message"),
 )
 
 rsvps = Table(
@@ -165,7 +167,7 @@ inbound = Table(
     Column("sender", String(320)),
     Column("received_at", UTCDateTime, nullable=False),
     Column("processed_at", UTCDateTime, nullable=False),
-    Column("raw", LargeBinary),  # kept for review items
+    Column("raw", LargeBinary),  # the original, kept for every message (v2; v1: review only)
     UniqueConstraint("message_id", "content_hash"),
 )
 

@@ -78,3 +78,27 @@ def test_an_inbound_message_id_with_an_encoded_line_break_never_reaches_the_forw
     assert forward.to == ["ben@example.org"]
     assert forward.msg["In-Reply-To"] is None and forward.msg["References"] is None
     assert "Finished the parser fix" in forward.text()  # the check-in itself still goes through
+
+
+def test_check_ins_without_a_message_id_each_reach_the_mentor(tmp_path: Path) -> None:
+    config = program().load()
+    replies = {}
+    for week in (0, 1):
+        raw = plain_checkin(
+            config,
+            SECRET,
+            "ana@example.org",
+            week,
+            PROMPT0 + timedelta(weeks=week, hours=5),
+            "unused@x",
+            f"## What I Accomplished\n- step {week}\n",
+        )
+        replies[f"{week}.eml"] = re.sub(rb"(?im)^Message-ID:.*\r\n", b"", raw)
+    result, mails = run(tmp_path, replies, datetime(2026, 3, 16, tzinfo=UTC), config)
+    forwards = [m for m in mails if m.kind == "forward"]
+    assert sorted(m.week for m in forwards) == [0, 1]  # type: ignore[type-var]
+    assert [("step 0" in f.text(), "step 1" in f.text()) for f in forwards] == [
+        (True, False),
+        (False, True),
+    ]
+    assert result.replies == {"processed": 2}

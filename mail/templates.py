@@ -8,6 +8,7 @@ as plain values: it is shown literally (escaped in HTML), never evaluated as a t
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -68,6 +69,20 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+
+    def revision(self, extra: str = "") -> str:
+        """A digest of every template file (and `extra`): changes when an admin edits one."""
+        h = hashlib.sha256(extra.encode("utf-8"))
+        for folder in self.folders:
+            if not folder.is_dir():
+                continue
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                h.update(str(path.relative_to(folder)).encode("utf-8") + b"\0")
+                try:
+                    h.update(path.read_bytes())
+                except OSError:
+                    h.update(b"unreadable")
+        return h.hexdigest()
 
     def render(self, kind: str, context: Mapping[str, Any]) -> Rendered:
         try:

@@ -66,7 +66,7 @@ class App:
                 requeued,
                 unconfirmed,
             )
-        self.jobs.rebuild()
+        self.jobs.rebuild(unpark=True)
 
     async def ingest(self) -> IngestReport | None:
         """Read the inbox once; a server problem is logged once and retried next time."""

@@ -20,6 +20,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -46,6 +47,7 @@ from service.rhythm import (
 )
 from service.store import schema
 from service.store.store import SeriesState, Store
+from service.work import Failure, Stale, WorkLog, work_key
 
 log = logging.getLogger("rota.jobs")
 
@@ -54,8 +56,17 @@ REVIEW_REFRESH = timedelta(days=2)  # a review's invite is refreshed with goals 
 REBOOK_NOTICE = timedelta(hours=2)  # a moved meeting starts at least this long after the move
 WATERMARK = "jobs:done_until"
 
-# order of handling among items due at the same instant
-_ORDER = {"invites": 0, "deadline": 1, "prompt": 2, "reminder": 3, "evaluation": 4, "digest": 5}
+# order of handling among items due at the same instant ("wake": a retry of work outside the
+# agenda, forwards or RSVPs, is due; it only makes the daemon run)
+_ORDER = {
+    "invites": 0,
+    "deadline": 1,
+    "prompt": 2,
+    "reminder": 3,
+    "evaluation": 4,
+    "digest": 5,
+    "wake": 6,
+}
 
 
 @dataclass(order=True, frozen=True, slots=True)
@@ -64,10 +75,15 @@ class Item:
     order: int
     kind: str = field(compare=False)
     key: tuple[Any, ...] = field(compare=False)
+    due: datetime | None = field(default=None, compare=False)  # first due (for a retry)
 
 
 def _item(at: datetime, kind: str, *key: Any) -> Item:
     return Item(at, _ORDER[kind], kind, key)
+
+
+def _retry(at: datetime, kind: str, key: Sequence[Any], due: datetime) -> Item:
+    return Item(at, _ORDER[kind], kind, tuple(key), due)
 
 
 def _iso(dt: datetime) -> str:
@@ -91,10 +107,13 @@ class Jobs:
         self._stale_series: set[str] = set()  # only these are
         self.invites_open = week_start(config, 0) - INVITE_LEAD
         self.done: list[str] = []  # a log of what was decided, for tests and --once
+        self.work = WorkLog(store, self.mailer.templates.revision(repr(config)))
 
     # -- the agenda ---------------------------------------------------------------------------
-    def rebuild(self) -> None:
-        """The agenda from the config and the store (the store is the truth)."""
+    def rebuild(self, unpark: bool = False) -> None:
+        """The agenda from the config and the store (the store is the truth). With `unpark`
+        (a start of the daemon), parked work that failed under another config is retried."""
+        failures = self.work.load(unpark)
         done_until = self._watermark()
         items: list[Item] = []
         for pair in self.config.pairs:
@@ -129,6 +148,10 @@ class Jobs:
         for r in rows:
             if r.mentee in self.mentor_of:
                 items.append(self._reminder_item(r.mentee, r.week, r.sent_at))
+        # work that failed is never covered by the watermark: back on the agenda for its retry
+        for f in failures:
+            if f.state == "retrying":
+                items.append(self._retry_item(f))
         heapq.heapify(items)
         self._agenda = items
         self.invites_dirty = True
@@ -137,6 +160,30 @@ class Jobs:
         cadence = checkin_cadence(self.config, week) or self.config.checkin
         at = deliverable(self.people[mentee], sent_at + cadence.remind_after)
         return _item(at, "reminder", mentee, week)
+
+    def _retry_item(self, f: Failure) -> Item:
+        if f.kind in _ORDER and f.kind not in ("wake", "invites"):
+            return _retry(f.next_try_at, f.kind, f.args, f.due_at)
+        if f.kind == "invites":
+            return _retry(f.next_try_at, "invites", f.args, f.due_at)
+        return _retry(f.next_try_at, "wake", (f.key,), f.due_at)  # forwards, RSVPs, the plan
+
+    def _after_failure(self, f: Failure | None) -> None:
+        if f is not None and f.state == "retrying":
+            heapq.heappush(self._agenda, self._retry_item(f))
+
+    def _label(self, kind: str, key: Sequence[Any]) -> str:
+        if kind == "prompt":
+            return f"check-in prompt to {key[0]}, week {key[1]}"
+        if kind == "reminder":
+            return f"reminder to {key[0]}, week {key[1]}"
+        if kind == "deadline":
+            return f"missed check-in follow-up (escalation) for {key[0]}, week {key[1]}"
+        if kind == "evaluation":
+            return f"evaluation '{key[1]}' to {key[0]}"
+        if kind == "digest":
+            return f"weekly digest, week {key[0]}"
+        return f"{kind} {' '.join(str(k) for k in key)}"
 
     def _watermark(self) -> datetime | None:
         found = self.store.get(WATERMARK)
@@ -147,8 +194,10 @@ class Jobs:
         return self._agenda[0].at if self._agenda else None
 
     def upcoming(self, limit: int = 10) -> list[Item]:
-        """The next items (the internal "check the invites" marks left out)."""
-        return [i for i in sorted(self._agenda) if i.kind != "invites" or i.key][:limit]
+        """The next items (the internal "check the invites" and "wake" marks left out)."""
+        return [
+            i for i in sorted(self._agenda) if i.kind != "wake" and (i.kind != "invites" or i.key)
+        ][:limit]
 
     # -- running ------------------------------------------------------------------------------
     def run_due(self, now: datetime | None = None) -> list[str]:
@@ -165,17 +214,38 @@ class Jobs:
                 else:
                     self.invites_dirty = True
                 continue
-            handler = getattr(self, f"_{item.kind}")
-            try:
-                handler(now, item.at, *item.key)
-            except Exception:
-                # one broken item (a template error, a bad record) never stops the others
-                log.exception("%s %s failed", item.kind, item.key)
+            if item.kind == "wake":  # a retry outside the agenda: forwards, RSVPs, the plan
+                if str(item.key[0]).startswith("cancel:"):
+                    self.invites_dirty = True  # cancels run in a full pass
+                continue
+            self._run_item(now, item)
         if now >= self.invites_open and (self.invites_dirty or self._stale_series):
             self.sync_invites(now, None if self.invites_dirty else set(self._stale_series))
         with self.store.engine.begin() as conn:
             self.store.put(conn, WATERMARK, now.astimezone(UTC).isoformat())
         return self.done
+
+    def _run_item(self, now: datetime, item: Item) -> None:
+        """One agenda item, through the work log: a failure is recorded and retried, and
+        never stops the items after it (a template error, a bad record)."""
+        key = work_key(item.kind, *item.key)
+        known = self.work.failures.get(key)
+        if known is not None and self.work.blocked(key, now):
+            if known.state == "retrying" and known.next_try_at > item.at:
+                heapq.heappush(self._agenda, self._retry_item(known))
+            return  # parked: it waits for the admin, and stays listed
+        handler = getattr(self, f"_{item.kind}")
+        due = item.due or item.at
+        self._after_failure(
+            self.work.attempt(
+                now,
+                item.kind,
+                item.key,
+                due,
+                self._label(item.kind, item.key),
+                lambda: handler(now, due, *item.key),
+            )
+        )
 
     def _queue(self, conn: Connection, out: Outgoing, now: datetime, **extra: Any) -> bool:
         assert out.date is not None
@@ -250,6 +320,8 @@ class Jobs:
         send_at = deliverable(self.people[mentee], now)
         deadline = self._deadlines.get((mentee, week))
         if deadline is not None and send_at >= deadline:
+            if work_key("prompt", mentee, week) in self.work.failures:
+                raise Stale(f"its week passed while it kept failing: {mentee} got no prompt")
             log.debug("skipping %s's week %d prompt: its week has passed", mentee, week)
             return
         with self.store.engine.begin() as conn:
@@ -355,7 +427,11 @@ class Jobs:
 
     def _evaluation(self, now: datetime, at: datetime, mentee: str, name: str) -> None:
         ev = next((e for e in self.config.evaluations if e.name == name), None)
-        if ev is None or mentee not in self.people or now > at + timedelta(days=7):
+        if ev is None or mentee not in self.people:
+            return
+        if now > at + timedelta(days=7):
+            if work_key("evaluation", mentee, name) in self.work.failures:
+                raise Stale(f"a week passed while it kept failing: {mentee} got no evaluation")
             return
         week = evaluation_week(self.config, ev.on)
         with self.store.engine.begin() as conn:
@@ -376,28 +452,42 @@ class Jobs:
             self._queue(conn, out, now, week=week)
 
     def _forwards(self, now: datetime) -> None:
-        """Every recorded check-in goes to the mentor (their next workday if need be)."""
+        """Every recorded check-in goes to the mentor (their next workday if need be); one
+        that cannot be built is retried on its own and holds up nothing else."""
         t = schema.checkins
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(t).where(t.c.forwarded_at.is_(None)).order_by(t.c.id)).all()
         for r in rows:
-            with self.store.engine.begin() as conn:
-                mentor = self.mentor_of.get(r.mentee)
-                if mentor is not None and mentor in self.people and r.mentee in self.people:
-                    record = json.loads(r.record)
-                    record["received_at"] = r.received_at
-                    send_at = deliverable(self.people[mentor], now)
-                    out = self.mailer.forward(
-                        r.mentee,
-                        r.week,
-                        send_at,
-                        record,
-                        r.message_id,
-                        bool(r.late),
-                        r.content_hash,
-                    )
-                    self._queue(conn, out, now, week=r.week)
-                conn.execute(update(t).where(t.c.id == r.id).values(forwarded_at=now))
+            self._after_failure(
+                self.work.attempt(
+                    now,
+                    "forward",
+                    (r.id,),
+                    r.received_at,
+                    f"forward of {r.mentee}'s week {r.week} check-in to their mentor",
+                    partial(self._forward, now, r),
+                )
+            )
+
+    def _forward(self, now: datetime, r: Any) -> None:
+        t = schema.checkins
+        mentor = self.mentor_of.get(r.mentee)
+        with self.store.engine.begin() as conn:
+            if mentor is not None and mentor in self.people and r.mentee in self.people:
+                record = json.loads(r.record)
+                record["received_at"] = r.received_at
+                send_at = deliverable(self.people[mentor], now)
+                out = self.mailer.forward(
+                    r.mentee,
+                    r.week,
+                    send_at,
+                    record,
+                    r.message_id,
+                    bool(r.late),
+                    r.content_hash,
+                )
+                self._queue(conn, out, now, week=r.week)
+            conn.execute(update(t).where(t.c.id == r.id).values(forwarded_at=now))
 
     # -- digest -------------------------------------------------------------------------------
     def _digest(self, now: datetime, at: datetime, week: int) -> None:
@@ -496,6 +586,7 @@ class Jobs:
                 "problems": problems,
             },
             "bounces": list(bounces),
+            "work": [f.to_json() for f in self.work.open()],
         }
 
     # -- invites ------------------------------------------------------------------------------
@@ -549,38 +640,71 @@ class Jobs:
 
     def sync_invites(self, now: datetime, only: set[str] | None = None) -> None:
         """Bring every series' invites (or `only` these) to the plan: first invites, updates,
-        cancels. A full pass also notices changed inputs (a reloaded config) and re-plans."""
+        cancels. A full pass also notices changed inputs (a reloaded config) and re-plans.
+        Planning, each series and each cancel run through the work log: one that fails is
+        retried on its own and holds up no other."""
         self._stale_series.clear()
-        if only is not None:
-            plan = self.plan()
-            for sid in sorted(only & set(self.series)):
-                s = self.series[sid]
-                try:
-                    self._sync_series(
-                        plan, s, self.store.series_state(sid), self.fingerprint(s), now
-                    )
-                except Exception:
-                    log.exception("keeping the invites of %s current failed", sid)
+        full = only is None
+        if full:
+            self.invites_dirty = False
+        made: dict[str, Any] = {}
+
+        def prepare() -> None:
+            states = {st.series_id: st for st in self.store.all_series_states()}
+            fingerprints = {sid: self.fingerprint(s) for sid, s in self.series.items()}
+            if full:
+                with self.store.engine.begin() as conn:
+                    for sid, st in states.items():
+                        if not st.cancelled and (
+                            sid not in self.series
+                            or st.meta.get("fingerprint") != fingerprints[sid]
+                        ):
+                            if self.store.unfix(conn, sid, now):
+                                self._plan = None
+            made.update(plan=self.plan(), states=states, fingerprints=fingerprints)
+
+        if self.work.blocked(work_key("plan"), now) or self.work.attempt(
+            now, "plan", (), now, "planning the meetings (every series' invites wait)", prepare
+        ):
+            # nothing could be planned: the same pass runs again at the retry
+            self.invites_dirty = self.invites_dirty or full
+            self._stale_series |= set(only or ())
+            failure = self.work.failures.get(work_key("plan"))
+            if failure is not None and failure.state == "retrying":
+                heapq.heappush(self._agenda, self._retry_item(failure))
             return
-        self.invites_dirty = False
-        states = {st.series_id: st for st in self.store.all_series_states()}
-        fingerprints = {sid: self.fingerprint(s) for sid, s in self.series.items()}
-        with self.store.engine.begin() as conn:
-            for sid, st in states.items():
-                if not st.cancelled and (
-                    sid not in self.series or st.meta.get("fingerprint") != fingerprints[sid]
-                ):
-                    if self.store.unfix(conn, sid, now):
-                        self._plan = None
-        plan = self.plan()
-        for sid, s in self.series.items():
-            try:
-                self._sync_series(plan, s, states.get(sid), fingerprints[sid], now)
-            except Exception:
-                log.exception("keeping the invites of %s current failed", sid)
+        plan, states, fingerprints = made["plan"], made["states"], made["fingerprints"]
+        for sid in sorted(self.series if full else only & set(self.series)):  # type: ignore[operator]
+            s = self.series[sid]
+            self._after_failure(
+                self.work.attempt(
+                    now,
+                    "invites",
+                    (sid,),
+                    now,
+                    f"invites of {sid}",
+                    partial(self._sync_series, plan, s, states.get(sid), fingerprints[sid], now),
+                )
+            )
+        if not full:
+            return
         for sid, st in states.items():
             if sid not in self.series and not st.cancelled:
-                self._cancel_series(st, now, "the series is no longer part of the program")
+                self._after_failure(
+                    self.work.attempt(
+                        now,
+                        "cancel",
+                        (sid,),
+                        now,
+                        f"cancelling {sid} (no longer part of the program)",
+                        partial(
+                            self._cancel_series,
+                            st,
+                            now,
+                            "the series is no longer part of the program",
+                        ),
+                    )
+                )
 
     def _sync_series(
         self, plan: Plan, s: Series, st: SeriesState | None, fingerprint: str, now: datetime
@@ -722,17 +846,22 @@ class Jobs:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(t).where(t.c.handled_at.is_(None)).order_by(t.c.id)).all()
         for r in rows:
-            outcome = "recorded"
-            try:
-                if r.partstat == "DECLINED":
-                    outcome = self._declined(r, now)
-            except Exception as bad:
-                log.exception("handling the RSVP %s failed", r.message_id)
-                outcome = f"failed: {type(bad).__name__}: {bad}"
-            with self.store.engine.begin() as conn:
-                conn.execute(
-                    update(t).where(t.c.id == r.id).values(handled_at=now, outcome=outcome)
+            self._after_failure(
+                self.work.attempt(
+                    now,
+                    "rsvp",
+                    (r.id,),
+                    r.received_at,
+                    f"RSVP ({r.partstat.lower()}) from {r.attendee} for {r.series_id}",
+                    partial(self._rsvp, now, r),
                 )
+            )
+
+    def _rsvp(self, now: datetime, r: Any) -> None:
+        t = schema.rsvps
+        outcome = self._declined(r, now) if r.partstat == "DECLINED" else "recorded"
+        with self.store.engine.begin() as conn:
+            conn.execute(update(t).where(t.c.id == r.id).values(handled_at=now, outcome=outcome))
 
     def _tell_organizer(self, key: str, subject: str, lines: Sequence[str], now: datetime) -> None:
         with self.store.engine.begin() as conn:

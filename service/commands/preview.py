@@ -100,6 +100,7 @@ def build(config: Config, args: argparse.Namespace, store: Store | None) -> list
             "review": [],
             "outbox": {"pending": 0, "failed": 0, "parked": 0, "unconfirmed": 0, "problems": []},
             "bounces": [],
+            "work": [],
         }
         return [mailer.digest(week, now, facts, [config.program.organizer])]
     mentee = _mentee(config, args.to)

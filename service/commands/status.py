@@ -75,6 +75,8 @@ def gather(store: Store, jobs: Jobs, name: str, now: datetime) -> dict[str, Any]
             "problems": problems,
         },
         "inbox": {"name": name, "last_sync": store.get(f"inbox:{name}:last_sync")},
+        # program work that failed: retrying with backoff, or parked for the admin
+        "work": [f.to_json() for f in jobs.work.open()],
         "review": {
             "waiting": int(waiting),
             "latest": [
@@ -120,6 +122,13 @@ def _table(s: dict[str, Any]) -> str:
     )
     for p in o["problems"]:
         lines.append(f"  {p['state']}: {p['kind']} to {', '.join(p['to'])}: {p['error']}")
+    work = s["work"]
+    if work:
+        parked = sum(1 for w in work if w["state"] == "parked")
+        lines.append(f"failing: {len(work)} item(s) of work, {parked} parked for you")
+        for w in work:
+            when = "parked" if w["state"] == "parked" else f"retry {w['next_try']}"
+            lines.append(f"  {w['item']}: {w['attempts']} attempt(s), {when}: {w['error']}")
     i = s["inbox"]
     lines.append(f"inbox:   {i['name']}, last sync {i['last_sync'] or 'never'}")
     r = s["review"]

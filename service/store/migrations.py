@@ -55,7 +55,12 @@ def _v2(conn: Connection) -> None:
         )
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
+def _v3(conn: Connection) -> None:
+    """Work that failed, to retry and then park for the admin (service/work.py)."""
+    schema.work.create(conn)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
 LATEST = MIGRATIONS[-1][0]
 
 

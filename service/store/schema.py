@@ -181,3 +181,23 @@ escalations = Table(
     Column("message_id", String(300), nullable=False),
     UniqueConstraint("mentee", "week"),
 )
+
+# Work that failed (v3): one row per item of the program (a prompt, a forward, an RSVP, one
+# series' invites…) whose handling raised. It is retried with backoff, then parked for the
+# admin; a success deletes the row. Nothing due is skipped while its row exists.
+work = Table(
+    "work",
+    metadata,
+    Column("key", String(600), primary_key=True),  # kind:argument…, e.g. prompt:ana@x:3
+    Column("kind", String(20), nullable=False),
+    Column("args", Text, nullable=False),  # JSON list: the item's arguments
+    Column("due_at", UTCDateTime, nullable=False),  # when the item was first due
+    Column("label", Text, nullable=False),  # what an admin reads: "check-in prompt to ana, week 3"
+    Column("attempts", Integer, nullable=False),
+    Column("first_failed_at", UTCDateTime, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+    Column("next_try_at", UTCDateTime, nullable=False),
+    Column("state", String(12), nullable=False),  # retrying | parked
+    Column("last_error", Text, nullable=False),
+    Column("revision", String(64), nullable=False),  # config+templates it failed under
+)

@@ -144,7 +144,8 @@ def test_status_reports_the_program_for_admins_and_scripts(
     )
     assert rota("run", "-c", str(config), "--once").code == 0
     out = json.loads(rota("status", "-c", str(config), "--format", "json").out)
-    assert set(out) == {"program", "daemon", "next", "outbox", "inbox", "review"}
+    assert set(out) == {"program", "daemon", "next", "outbox", "inbox", "review", "work"}
+    assert out["work"] == []  # nothing failed
     assert out["outbox"]["sent"] >= 8 and out["outbox"]["pending"] == 0
     assert out["review"]["waiting"] == 1 and out["review"]["latest"][0]["sender"] == "x@y.org"
     assert out["inbox"]["last_sync"] is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mail.errors import MailError
 from mail.transport import Transport
@@ -53,6 +53,8 @@ class App:
         self.lock = asyncio.Lock()
         self.stopping = False
         self._inbox_problem: str | None = None
+        # how reading the inbox goes: {"state": "ok"|"failing", "since", "failures", "error"}
+        self.inbox_health: dict[str, object] = {"state": "starting"}
 
     def start(self) -> None:
         """Pick up after whatever happened before: claims of a dead process are released (a
@@ -68,20 +70,39 @@ class App:
             )
         self.jobs.rebuild(unpark=True)
 
+    def inbox_failed(self, problem: str) -> None:
+        """Note a failed read of the inbox (the server, the store, anything): logged once per
+        kind of problem, counted, and shown by `rota status`."""
+        now = self.clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        h = self.inbox_health
+        failures = int(str(h.get("failures", 0))) + 1 if h.get("state") == "failing" else 1
+        self.inbox_health = {
+            "state": "failing",
+            "since": h.get("since", now) if h.get("state") == "failing" else now,
+            "failures": failures,
+            "error": problem,
+        }
+        if self._inbox_problem != problem:
+            log.error("cannot read the inbox: %s (will retry)", problem)
+            self._inbox_problem = problem
+
     async def ingest(self) -> IngestReport | None:
-        """Read the inbox once; a server problem is logged once and retried next time."""
+        """Read the inbox once; a server problem is logged once and retried next time (None).
+        Anything else (the store refusing a write) is raised for the caller to retry."""
         if self.ingester is None:
             return None
         try:
             report = await self.ingester.run_once()
         except MailError as bad:
-            if self._inbox_problem != str(bad):
-                log.error("cannot read the inbox: %s (will retry)", bad)
-                self._inbox_problem = str(bad)
+            self.inbox_failed(str(bad))
             return None
         if self._inbox_problem is not None:
             log.warning("reading the inbox works again")
             self._inbox_problem = None
+        self.inbox_health = {
+            "state": "ok",
+            "since": self.clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         for o in report.outcomes:
             if o.status == "review":
                 log.warning("inbox: %s to review: %s", o.message_id, o.reason)

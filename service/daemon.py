@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -41,6 +42,8 @@ from service.wiring import describe_transport, inbox_of, secret_of, transport_of
 
 log = logging.getLogger("rota")
 HEARTBEAT = "daemon:heartbeat"
+INBOX_HEALTH = "daemon:inbox"
+INBOX_UNHEALTHY_AFTER = 3  # failed reads in a row before `rota status --check` fails
 HEARTBEAT_SECONDS = 60
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
 
@@ -84,6 +87,8 @@ class Daemon:
         self._ingest: asyncio.Task[None] | None = None
         self._reloading = False
         self._reload_task: asyncio.Future[bool] | None = None
+        self.inbox_retry = 5.0  # seconds before the first retry of a failed inbox read
+        self._health_written: object = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def run(self) -> int:
@@ -176,6 +181,13 @@ class Daemon:
                 self.store.put(conn, HEARTBEAT, f"{now.isoformat()} pid {os.getpid()}")
         except Exception as bad:
             log.error("cannot write to the store: %s", bad)
+        self._write_inbox_health(force=True)
+        # the inbox reader is supervised; should it have ended anyway, start it again
+        task = self._ingest
+        if task is not None and task.done() and not self.stop_event.is_set():
+            problem = task.exception() if not task.cancelled() else None
+            log.error("the inbox reader stopped (%s); starting it again", problem)
+            self._start_ingest()
         # self-healing: if a wake-up was lost (the machine slept), take it now
         if self.app is not None and self.scheduler.get_job("wake") is None:
             due = self.app.next_wakeup()
@@ -194,28 +206,58 @@ class Daemon:
                 await task
 
     async def _ingest_loop(self) -> None:
-        app = self.app
-        assert app is not None and app.inbox is not None
-        pause = 5.0
+        """Read the inbox, then wait for mail (IDLE or polling), for as long as Rota runs.
+        Every failure (the server, the store refusing a write, anything) is noted for
+        `rota status`, and retried after a pause that grows to five minutes; the loop itself
+        never ends on an error."""
+        pause = self.inbox_retry
         while not self.stop_event.is_set():
-            async with app.lock:
-                if self.stop_event.is_set():
-                    return
-                report = await app.ingest()
-            if report is None:  # the server is unreachable: try again, less often each time
+            app = self.app
+            assert app is not None and app.inbox is not None
+            try:
+                async with app.lock:
+                    if self.stop_event.is_set():
+                        return
+                    report = await app.ingest()
+            except asyncio.CancelledError:
+                raise
+            except Exception as bad:
+                log.debug("reading the inbox failed", exc_info=True)
+                app.inbox_failed(f"{type(bad).__name__}: {bad}")
+                report = None
+            self._write_inbox_health()
+            if report is None:  # unreachable or failing: try again, less often each time
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 300.0)
                 continue
-            pause = 5.0
+            pause = self.inbox_retry
             if report.outcomes:
                 self.wake()
             try:
                 await app.inbox.wait_for_mail(IDLE_SECONDS)
+            except asyncio.CancelledError:
+                raise
             except Exception as bad:  # the connection dropped while idle: reconnect
                 log.warning("inbox connection lost while waiting (%s); reconnecting", bad)
                 if app.ingester is not None:
                     app.ingester.connected = False
-                await app.inbox.close()
+                with contextlib.suppress(Exception):
+                    await app.inbox.close()
+
+    def _write_inbox_health(self, force: bool = False) -> None:
+        """Keep the inbox reader's health in the store for `rota status` (best effort: a
+        store that cannot be written shows as a stale heartbeat instead)."""
+        if self.app is None or self.store is None or self.app.inbox is None:
+            return
+        health = dict(self.app.inbox_health)
+        if not force and health == self._health_written:
+            return
+        try:
+            with self.store.engine.begin() as conn:
+                self.store.put(conn, INBOX_HEALTH, json.dumps(health))
+            self._health_written = health
+        except Exception as bad:
+            log.debug("cannot record the inbox health: %s", bad)
 
     # -- reload -------------------------------------------------------------------------------
     def _on_hup(self) -> None:
@@ -256,6 +298,16 @@ class Daemon:
             return True
         finally:
             self._reloading = False
+
+
+def inbox_health(store: Store) -> dict[str, object]:
+    """What the daemon last said about reading the inbox ({} if it never said)."""
+    found = store.get(INBOX_HEALTH)
+    try:
+        value = json.loads(found) if found else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def heartbeat_age(store: Store, now: datetime) -> tuple[timedelta | None, bool]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import OperationalError
+
 from service.clock import Clock
 from service.crashpoints import crash_point
 from service.inbound import Inbound, Outcome
@@ -112,6 +114,8 @@ class Ingester:
             return self._review_without_body(uid, reason, now)
         try:
             return self.inbound.handle(raw, now)
+        except OperationalError:
+            raise  # the store cannot write (disk full, read-only): the message waits in the inbox
         except Exception as bad:  # one bad message never stops the others
             log.exception("handling inbox message %s failed", uid)
             return self._review_without_body(

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from service.clock import SystemClock
 from service.config.load import load_config
-from service.daemon import HEARTBEAT_SECONDS, heartbeat_age
+from service.daemon import HEARTBEAT_SECONDS, INBOX_UNHEALTHY_AFTER, heartbeat_age, inbox_health
 from service.inbound import review_items
 from service.jobs import Jobs
 from service.store import schema
@@ -74,7 +74,12 @@ def gather(store: Store, jobs: Jobs, name: str, now: datetime) -> dict[str, Any]
             "next_due": _iso(store.outbox.next_due()),
             "problems": problems,
         },
-        "inbox": {"name": name, "last_sync": store.get(f"inbox:{name}:last_sync")},
+        "inbox": {
+            "name": name,
+            "last_sync": store.get(f"inbox:{name}:last_sync"),
+            # the running daemon's reader: ok, or failing since when, how often, why
+            "health": inbox_health(store) or None,
+        },
         # program work that failed: retrying with backoff, or parked for the admin
         "work": [f.to_json() for f in jobs.work.open()],
         "review": {
@@ -131,6 +136,11 @@ def _table(s: dict[str, Any]) -> str:
             lines.append(f"  {w['item']}: {w['attempts']} attempt(s), {when}: {w['error']}")
     i = s["inbox"]
     lines.append(f"inbox:   {i['name']}, last sync {i['last_sync'] or 'never'}")
+    h = i["health"] or {}
+    if h.get("state") == "failing":
+        lines.append(
+            f"  FAILING since {h.get('since')} ({h.get('failures')} attempt(s)): {h.get('error')}"
+        )
     r = s["review"]
     lines.append(f"review:  {r['waiting']} message(s) waiting for a human")
     for item in r["latest"]:
@@ -158,4 +168,25 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(_table(status))
-    return 0 if (status["daemon"]["alive"] or not args.check) else 1
+    if not args.check:
+        return 0
+    problem = unhealthy(status)
+    if problem:
+        print(f"rota: unhealthy: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def unhealthy(status: dict[str, Any]) -> str:
+    """Why a health check should fail ('' when all is well)."""
+    d = status["daemon"]
+    if not d["alive"]:
+        return (
+            "no daemon is running on this store"
+            if d["stopped"] or d["heartbeat_seconds_ago"] is None
+            else f"the daemon's heartbeat is {d['heartbeat_seconds_ago']} s old"
+        )
+    h = status["inbox"]["health"] or {}
+    if h.get("state") == "failing" and int(h.get("failures", 0)) >= INBOX_UNHEALTHY_AFTER:
+        return f"reading the inbox fails since {h.get('since')}: {h.get('error')}"
+    return ""

@@ -51,9 +51,17 @@ READ_POLICY = _ReadPolicy()
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """What a message may be before the stdlib parser sees it. Its header parser is
+    quadratic in time and memory on long fields: a 256 KB Subject of encoded words takes
+    2 GB and a second, a 1 MB one more memory than a machine has."""
+
     max_bytes: int = 10 * 1024 * 1024
     max_parts: int = 100
     max_depth: int = 10
+    max_header_bytes: int = 256 * 1024  # the whole header section
+    max_field_bytes: int = 32 * 1024  # one header field, folded lines included
+    max_fields: int = 1000
+    max_encoded_words: int = 250  # =?…?= in one field
 
 
 _AUTO_SUBJECT = re.compile(
@@ -151,9 +159,33 @@ def _ids(value: object) -> tuple[str, ...]:
     return tuple(re.findall(r"<[^<>\s]+>", str(value or "")))
 
 
+def _header_problem(raw: bytes, limits: Limits) -> str:
+    window = raw[: limits.max_header_bytes + 4]
+    end = min((i for i in (window.find(b"\r\n\r\n"), window.find(b"\n\n")) if i >= 0), default=-1)
+    if end < 0:
+        if len(raw) > limits.max_header_bytes:
+            return f"header section too large (over {limits.max_header_bytes // 1024} KB)"
+        end = len(raw)
+    fields = 0
+    for m in _FIELD.finditer(raw, 0, end):
+        fields += 1
+        name = m.group(1).decode("ascii", "replace")[:40]
+        size = m.end() - m.start()
+        if size > limits.max_field_bytes:
+            return f"header {name} too large ({size // 1024} KB, limit {limits.max_field_bytes // 1024} KB)"
+        if m.group(2).count(b"=?") > limits.max_encoded_words:
+            return f"header {name} has too many encoded words (limit {limits.max_encoded_words})"
+    if fields > limits.max_fields:
+        return f"too many header fields ({fields}, limit {limits.max_fields})"
+    return ""
+
+
 def _precheck(raw: bytes, limits: Limits) -> str:
     if len(raw) > limits.max_bytes:
         return f"message too large ({len(raw) / 1048576:.1f} MB, limit {limits.max_bytes / 1048576:.0f} MB)"
+    problem = _header_problem(raw, limits)
+    if problem:
+        return problem
     multiparts = len(re.findall(rb"(?im)^content-type:\s*multipart/", raw))
     parts = len(re.findall(rb"(?im)^content-type:", raw))
     if multiparts > limits.max_depth * 4 or parts > limits.max_parts:
@@ -255,13 +287,18 @@ def parse_message(raw: bytes, limits: Limits | None = None) -> Parsed:
         _classify(msg, parsed)
         return parsed
     except Exception as bad:  # a message that breaks the parser is still a value with a reason
+        reason = (
+            "too complex to read (it needs more memory than allowed)"
+            if isinstance(bad, MemoryError)
+            else f"unparseable message: {type(bad).__name__}: {bad}"
+        )
         return Parsed(
             "unknown",
             "",
             "",
             "",
             None,
-            reason=f"unparseable message: {type(bad).__name__}: {bad}",
+            reason=reason,
             content_hash=digest,
         )
 

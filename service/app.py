@@ -134,5 +134,7 @@ class App:
         return min(times) if times else None
 
     async def close(self) -> None:
+        if self.ingester is not None:
+            self.ingester.parser.close()
         if self.inbox is not None:
             await self.inbox.close()

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from service.clock import Clock
 from service.crashpoints import crash_point
 from service.inbound import Inbound, Outcome
+from service.parsing import ParserProcess
 from service.store import schema
 from service.store.store import Store
 
@@ -48,7 +49,13 @@ class IngestReport:
 
 class Ingester:
     def __init__(
-        self, store: Store, inbound: Inbound, inbox: Inbox, clock: Clock, name: str
+        self,
+        store: Store,
+        inbound: Inbound,
+        inbox: Inbox,
+        clock: Clock,
+        name: str,
+        parser: ParserProcess | None = None,
     ) -> None:
         self.store = store
         self.inbound = inbound
@@ -56,6 +63,7 @@ class Ingester:
         self.clock = clock
         self.key = f"inbox:{name}"
         self.connected = False
+        self.parser = parser or ParserProcess(inbound.limits)
 
     def _last_uid(self) -> int:
         validity = self.inbox.uidvalidity
@@ -92,7 +100,7 @@ class Ingester:
                 bodies = await self.inbox.fetch(small)
                 crash_point("ingest.after_fetch")
                 for uid, size in batch:
-                    outcome = self._handle(uid, size, bodies.get(uid))
+                    outcome = await self._handle(uid, size, bodies.get(uid))
                     crash_point("ingest.after_commit")
                     if outcome.folder == "review" and hasattr(self.inbox, "note"):
                         self.inbox.note(uid, outcome.reason)
@@ -107,13 +115,15 @@ class Ingester:
             self.store.put(conn, f"{self.key}:last_sync", self.clock.now().isoformat())
         return report
 
-    def _handle(self, uid: int, size: int, raw: bytes | None) -> Outcome:
+    async def _handle(self, uid: int, size: int, raw: bytes | None) -> Outcome:
         now = self.clock.now()
         if raw is None:
             reason = f"message too large ({size / 1048576:.1f} MB): left unread for a human"
             return self._review_without_body(uid, reason, now)
         try:
-            return self.inbound.handle(raw, now)
+            # parsed in the worker process (time limit, memory cap), recorded here
+            parsed = await self.parser.parse(raw)
+            return self.inbound.record(raw, parsed, now)
         except OperationalError:
             raise  # the store cannot write (disk full, read-only): the message waits in the inbox
         except Exception as bad:  # one bad message never stops the others

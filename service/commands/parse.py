@@ -11,10 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from mail.classify import parse_message
 from mail.ids import series_uid
 from service.config.load import load_config
 from service.errors import UsageError
+from service.parsing import ParserProcess
 from service.program import series_of
 from service.verify import verify
 from service.wiring import secret_of
@@ -25,7 +25,12 @@ def run(args: argparse.Namespace) -> int:
         raw = Path(args.file).read_bytes()
     except OSError as bad:
         raise UsageError(f"cannot read {args.file}: {bad.strerror or bad}") from None
-    parsed = parse_message(raw)
+    # in a worker process with a time limit and a memory cap, as the daemon reads mail
+    parser = ParserProcess()
+    try:
+        parsed = parser.parse_blocking(raw)
+    finally:
+        parser.close()
     out = parsed.to_json()
     if args.config:
         config = load_config(args.config)

@@ -1,8 +1,7 @@
 """One inbound message, classified and extracted: bytes in, a value out, never an exception.
 
-Kinds (SPEC §4): `bounce` (a delivery report), `auto-reply` (RFC 3834 `Auto-Submitted`,
-`X-Autoreply`, `Precedence: bulk/junk/list/auto_reply`, localized "Automatic reply" and
-"Out of office" subjects), `rsvp` (an iTIP REPLY), `checkin` (an answer to a prompt: it
+Kinds (SPEC §4): `bounce` (a delivery report), `auto-reply` (see mail.autoreply: RFC 3834
+and vendor headers, "Automatic reply" and "Out of office" subjects in over 40 languages), `rsvp` (an iTIP REPLY), `checkin` (an answer to a prompt: it
 carries a reply token, answers a check-in subject, or reads like one) and `unknown`. A message
 that is too large, nests too deep or has too many parts is not parsed at all: it is `unknown`
 with a reason, for a human (the stdlib parser recurses without bound and is slow on huge
@@ -21,6 +20,7 @@ from email.policy import EmailPolicy, default
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
+from mail.autoreply import is_auto_reply
 from mail.checkin import extract_checkin, heading_of, is_heading
 from mail.dsn import Bounce, is_bounce, parse_bounce
 from mail.htmltext import html_to_text
@@ -64,14 +64,6 @@ class Limits:
     max_encoded_words: int = 250  # =?…?= in one field
 
 
-_AUTO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|ooo\b|away from (the )?office|"
-    r"on vacation|vacation reply|automatische antwort|abwesenheitsnotiz|abwesend|réponse automatique|absence|"
-    r"respuesta automática|fuera de la oficina|resposta automática|ausente|fora do escritório|"
-    r"risposta automatica|fuori sede|assente|automatisch antwoord|afwezig|автоматический ответ|вне офиса|"
-    r"自动回复|自動回覆|自動応答|不在)",
-    re.IGNORECASE,
-)
 _CHECKIN_SUBJECT = re.compile(r"check-?in|evaluation|weekly update", re.IGNORECASE)
 
 
@@ -226,15 +218,7 @@ def body_text(msg: EmailMessage) -> str:
 
 
 def _is_auto_reply(msg: EmailMessage) -> bool:
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    if auto and not auto.startswith("no"):
-        return True
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Reply"):
-        return True
-    precedence = str(msg.get("Precedence", "") or msg.get("X-Precedence", "")).strip().lower()
-    if precedence in ("bulk", "junk", "list", "auto_reply", "auto-reply"):
-        return True
-    return bool(_AUTO_SUBJECT.match(_one(msg.get("Subject", ""))))
+    return is_auto_reply(lambda name: _one(msg.get(name, "")))
 
 
 def parse_message(raw: bytes, limits: Limits | None = None) -> Parsed:

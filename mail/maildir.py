@@ -200,8 +200,8 @@ def _date_of(path: Path) -> datetime | None:
         with open(path, "rb") as f:
             value = BytesHeaderParser().parse(f).get("Date")
         when = parsedate_to_datetime(str(value)) if value else None
-    except (OSError, ValueError, TypeError):
+        if when is None or when.tzinfo is None:
+            return None
+        return when.astimezone(UTC)
+    except (OSError, ValueError, TypeError, OverflowError):  # unreadable, or year 9999 ± hours
         return None
-    if when is None or when.tzinfo is None:
-        return None
-    return when.astimezone(UTC)

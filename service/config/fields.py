@@ -28,6 +28,12 @@ class Invalid(ValueError):
         self.hint = hint
 
 
+# Bounds on every value, so what passes check-config can be planned, scheduled and mailed
+# (a miss_cost of 1e23 once passed and then broke every plan; a date in year 9999 overflows)
+MAX_TEXT = 1000
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+MAX_WEEKS = 260  # five years: the longest span a cadence, phase or program may have
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -61,6 +67,8 @@ def text(value: object, *, allow_empty: bool = False) -> str:
         )
     if not allow_empty and not value.strip():
         raise Invalid("must not be empty")
+    if len(value) > MAX_TEXT:
+        raise Invalid(f"is too long ({len(value)} characters)", f"keep it under {MAX_TEXT}")
     return value.strip()
 
 
@@ -106,13 +114,19 @@ def zone(value: object) -> str:
 def day(value: object) -> date:
     if isinstance(value, datetime):
         raise Invalid("expected a date, got a date and time", "write only the date: 2026-03-02")
-    if isinstance(value, date):
-        return value
+    found: date | None = value if isinstance(value, date) else None
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            found = date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if found is not None:
+        if not FIRST_DAY <= found <= LAST_DAY:
+            raise Invalid(
+                f"{found} is outside the dates Rota plans for",
+                f"use a date from {FIRST_DAY} to {LAST_DAY}",
+            )
+        return found
     raise Invalid(
         f"expected a date, got {_show(value)}", "write it as 2026-03-02 (no quotes needed)"
     )
@@ -159,13 +173,25 @@ def duration(value: object) -> timedelta:
         raise Invalid(
             f"'{value}' is not a duration", 'use a number and one unit: "2w", "3d", "4h", "30m"'
         )
-    n, unit = int(m.group(1)), m.group(2)
+    digits, unit = m.group(1), m.group(2)
+    limit = {"w": MAX_WEEKS, "d": MAX_WEEKS * 7, "h": MAX_WEEKS * 7 * 24, "m": MAX_WEEKS * 7 * 1440}
+    if len(digits) > 7 or int(digits) > limit[unit]:
+        raise Invalid(f"'{value}' is too long", f"use at most {MAX_WEEKS}w (five years)")
+    n = int(digits)
     return {
         "w": timedelta(weeks=n),
         "d": timedelta(days=n),
         "h": timedelta(hours=n),
         "m": timedelta(minutes=n),
     }[unit]
+
+
+def span(value: object, *, least: timedelta, most: timedelta, hint: str) -> timedelta:
+    """A duration between `least` and `most`."""
+    found = duration(value)
+    if not least <= found <= most:
+        raise Invalid(f"'{value}' is out of range", hint)
+    return found
 
 
 def weeks(value: object, *, allow_zero: bool = False) -> int:
@@ -214,19 +240,27 @@ def weekdays(value: object) -> frozenset[int]:
     return frozenset(days)
 
 
-def number(value: object, *, minimum: float = 0.0) -> float:
+def number(value: object, *, minimum: float = 0.0, maximum: float = 1e6) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Invalid(f"expected a number, got {_show(value)}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Invalid(
+            f"expected a number, got {value}", f"use a value from {minimum:g} to {maximum:g}"
+        )
     if value < minimum:
         raise Invalid(f"must be at least {minimum:g}")
+    if value > maximum:
+        raise Invalid(f"{value:g} is too large", f"use at most {maximum:g}")
     return float(value)
 
 
-def count(value: object, *, minimum: int = 1) -> int:
+def count(value: object, *, minimum: int = 1, maximum: int = 1_000_000) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"expected a whole number, got {_show(value)}")
     if value < minimum:
         raise Invalid(f"must be at least {minimum}")
+    if value > maximum:
+        raise Invalid(f"{value} is too large", f"use at most {maximum}")
     return value
 
 

@@ -505,6 +505,12 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
             f"ends ({p['ends']}) before the program starts ({p['starts']})",
             "check the dates",
         )
+    elif p["starts"] and p["ends"] and (p["ends"] - p["starts"]).days > 7 * f.MAX_WEEKS:
+        r.fail(
+            "program.ends",
+            f"the program runs {(p['ends'] - p['starts']).days // 7} weeks, longer than Rota plans",
+            f"end it within {f.MAX_WEEKS} weeks (five years) of {p['starts']}; run a new program after",
+        )
     people, known = _people(r, data.get("people", []), d)
     if not data.get("people"):
         r.fail("people", "no people", "add at least one [[people]] entry")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from service.config import fields as f
@@ -57,7 +58,18 @@ def port(value: object) -> int:
 def text_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise f.Invalid("expected a list of text", 'e.g. ["What went well?", "What was hard?"]')
+    if len(value) > 20:
+        raise f.Invalid(f"{len(value)} items is too many", "use at most 20")
     return tuple(f.text(v) for v in value)
+
+
+MAX_MISS_COST = 1000.0
+
+
+def miss_cost(value: object) -> float:
+    """Hours² of burden for a missed group meeting: 16 is a meeting 4 h outside one's hours;
+    the cap (about 31 h outside) keeps every burden sum exact in the solver's integers."""
+    return f.number(value, maximum=MAX_MISS_COST)
 
 
 def _optional_text(value: object) -> str:
@@ -99,7 +111,7 @@ DEFAULTS = (
     ),
     Field(
         "miss_cost",
-        f.number,
+        miss_cost,
         16,
         "burden (hours²) of being left out of a group meeting one could not attend",
     ),
@@ -112,7 +124,7 @@ PERSON = (
     Field("preferred_hours", f.hours, None, "overrides [defaults]"),
     Field("available_hours", f.hours, None, "overrides [defaults]"),
     Field("workdays", f.weekdays, None, "overrides [defaults]"),
-    Field("miss_cost", f.number, None, "overrides [defaults]"),
+    Field("miss_cost", miss_cost, None, "overrides [defaults]"),
     Field(
         "away", lambda v: v, [], "inclusive local dates: [{ from = 2026-04-06, to = 2026-04-10 }]"
     ),
@@ -141,8 +153,20 @@ CHECKIN = (
     Field("every", f.weeks, "1w", "how often the check-in prompt goes out"),
     Field("weekday", f.weekday, "fri", "mentee-local weekday of the prompt"),
     Field("at", f.clock, "15:00", "mentee-local time of the prompt"),
-    Field("remind_after", f.duration, "2d", "one reminder this long after an unanswered prompt"),
-    Field("escalate_after_missed", f.count, 2, "tell the mentor after this many missed in a row"),
+    Field(
+        "remind_after",
+        lambda v: f.span(
+            v, least=timedelta(minutes=1), most=timedelta(weeks=4), hint='use "1h" to "4w"'
+        ),
+        "2d",
+        "one reminder this long after an unanswered prompt",
+    ),
+    Field(
+        "escalate_after_missed",
+        lambda v: f.count(v, maximum=52),
+        2,
+        "tell the mentor after this many missed in a row",
+    ),
     Field(
         "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first prompt in this program week"
     ),
@@ -216,7 +240,12 @@ SERVER_COMMON = (
         "",
         "environment variable holding the password",
     ),
-    Field("timeout", lambda v: f.number(v, minimum=1), 30, "seconds per network operation"),
+    Field(
+        "timeout",
+        lambda v: f.number(v, minimum=1, maximum=3600),
+        30,
+        "seconds per network operation",
+    ),
     Field(
         "ca_file", _optional_text, "", "PEM file of a private CA to trust (default: the system's)"
     ),

@@ -102,3 +102,18 @@ def test_check_ins_without_a_message_id_each_reach_the_mentor(tmp_path: Path) ->
         (False, True),
     ]
     assert result.replies == {"processed": 2}
+
+
+def test_replies_dated_at_the_ends_of_time_do_not_stop_a_simulation(tmp_path: Path) -> None:
+    config = program().load()
+    base = plain_checkin(config, SECRET, "ana@example.org", 0, PROMPT0 + timedelta(hours=5), "a@x")
+    replies = {
+        "far.eml": with_header(base, "Date", "Fri, 31 Dec 9999 23:59:59 -1200"),
+        "past.eml": with_header(base, "Date", "Mon, 1 Jan 0001 00:00:00 +1400"),
+        "junk.eml": with_header(base, "Date", "yesterday-ish"),
+    }
+    result, mails = run(tmp_path, replies, datetime(2026, 3, 16, tzinfo=UTC), config)
+    assert any(m.kind == "checkin" for m in mails)  # the program ran
+    # unreadable dates are read from the start; the check-in is recorded once, the copies
+    # with other Date headers are other messages of the same week (recorded, forwarded)
+    assert sum(result.replies.values()) == 3

@@ -273,3 +273,83 @@ def test_addresses_with_encoded_words_or_control_characters_are_refused() -> Non
     assert found == [
         "rota.toml:2: program.name: contains a control character (remove it; write plain text)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("find", "replace", "expected"),
+    [
+        (
+            'timezone = "America/New_York"',
+            'timezone = "America/New_York"\nmiss_cost = 1e23',
+            "rota.toml:10: people[0].miss_cost: 1e+23 is too large (use at most 1000)",
+        ),
+        (
+            'timezone = "America/New_York"',
+            'timezone = "America/New_York"\nmiss_cost = nan',
+            "rota.toml:10: people[0].miss_cost: expected a number, got nan (use a value from 0 to 1000)",
+        ),
+        (
+            'timezone = "America/New_York"',
+            'timezone = "America/New_York"\nmiss_cost = inf',
+            "rota.toml:10: people[0].miss_cost: expected a number, got inf (use a value from 0 to 1000)",
+        ),
+        (
+            "starts = 2026-03-02",
+            "starts = 9999-01-01",
+            "rota.toml:4: program.starts: 9999-01-01 is outside the dates Rota plans for (use a date from 2000-01-01 to 2099-12-31)",
+        ),
+        (
+            "ends = 2026-06-26",
+            "ends = 2036-06-26",
+            "rota.toml:5: program.ends: the program runs 538 weeks, longer than Rota plans (end it within 260 weeks (five years) of 2026-03-02; run a new program after)",
+        ),
+        (
+            "[[pairs]]",
+            "[cadences.checkin]\nescalate_after_missed = 100000000000000000000\n\n[[pairs]]",
+            "rota.toml:16: cadences.checkin.escalate_after_missed: 100000000000000000000 is too large (use at most 52)",
+        ),
+        (
+            "[[pairs]]",
+            '[cadences.checkin]\nremind_after = "99999999999999w"\n\n[[pairs]]',
+            "rota.toml:16: cadences.checkin.remind_after: '99999999999999w' is too long (use at most 260w (five years))",
+        ),
+        (
+            "[[pairs]]",
+            '[cadences.checkin]\nremind_after = "9w"\n\n[[pairs]]',
+            'rota.toml:16: cadences.checkin.remind_after: \'9w\' is out of range (use "1h" to "4w")',
+        ),
+        (
+            "[[pairs]]",
+            '[cadences.call]\nevery = "100000w"\n\n[[pairs]]',
+            "rota.toml:16: cadences.call.every: '100000w' is too long (use at most 260w (five years))",
+        ),
+        (
+            'name = "P"',
+            'name = "' + "P" * 5000 + '"',
+            "rota.toml:2: program.name: is too long (5000 characters) (keep it under 1000)",
+        ),
+    ],
+)
+def test_every_number_and_date_is_bounded_with_a_clear_error(
+    find: str, replace: str, expected: str
+) -> None:
+    assert errors(GOOD.replace(find, replace, 1)) == [expected]
+
+
+def test_the_largest_miss_cost_still_plans(rota, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = GOOD.replace(
+        'timezone = "Europe/Lisbon"', 'timezone = "Asia/Tokyo"\nmiss_cost = 1000'
+    ) + (
+        '\n[[people]]\nemail = "lu@example.org"\ntimezone = "America/Los_Angeles"\n'
+        '\n[[groups]]\nname = "Circle"\nmembers = ["ben@example.org", "ana@example.org", '
+        '"lu@example.org"]\nquorum = 2\n\n[cadences.circle]\nevery = "2w"\nduration = "60m"\n'
+    )
+    path = tmp_path / "rota.toml"
+    path.write_text(text)
+    assert rota("check-config", "-c", str(path)).code == 0
+    done = rota("plan", "-c", str(path), "--format", "json")
+    assert done.code == 0, done.err
+    import json
+
+    burden = json.loads(done.out)["burden"]
+    assert max(burden.values()) < 1000 * 14  # bounded by the cap, computed exactly

@@ -15,8 +15,10 @@ import asyncio
 import logging
 import re
 import ssl
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
 from typing import Any
 
 from aioimaplib import aioimaplib
@@ -260,6 +262,55 @@ class ImapInbox:
             await self._call("EXPUNGE", client.uid("expunge", str(uid)))
         else:
             await self._call("EXPUNGE", client.expunge())
+
+    # -- the store marker (service.guard) ------------------------------------------------------
+    async def read_markers(self, program: str) -> set[str]:
+        """The store ids in marker messages of `program` in the processed folder."""
+        client = self._c()
+        await self._call("EXAMINE", client.examine(_quote(self._name(self.s.processed_folder))))
+        try:
+            response = await self._call(
+                "SEARCH", client.uid_search("HEADER", "X-Rota-Program", _quote(program))
+            )
+            uids = [
+                w.decode() for line in response.lines for w in bytes(line).split() if w.isdigit()
+            ]
+            found: set[str] = set()
+            if uids:
+                response = await self._call(
+                    "FETCH",
+                    client.uid(
+                        "fetch", ",".join(uids), "(BODY.PEEK[HEADER.FIELDS (X-Rota-Store)])"
+                    ),
+                )
+                for line in response.lines:
+                    found.update(
+                        m.decode()
+                        for m in re.findall(rb"X-Rota-Store:\s*([\w-]+)", bytes(line), re.I)
+                    )
+            return found
+        finally:
+            await self.select()
+
+    async def write_marker(self, program: str, store: str, about: Mapping[str, str]) -> None:
+        """File a marker message in the processed folder (seen, so nobody is bothered)."""
+        msg = EmailMessage()
+        msg["From"] = msg["To"] = about.get("organizer", "rota@rota.invalid")
+        msg["Subject"] = f"Rota store marker: {about.get('program', program)}"
+        msg["Date"] = about.get("date", "")
+        msg["Message-ID"] = f"<rota.store.{store}@rota.invalid>"
+        msg["Auto-Submitted"] = "auto-generated"
+        msg["X-Rota-Program"] = program
+        msg["X-Rota-Store"] = store
+        msg.set_content(
+            "Rota keeps this message so that it knows this program has run with a store\n"
+            f"({about.get('store', store)}). If that store is ever lost, Rota refuses to start\n"
+            "on an empty one instead of sending every invite and prompt again.\n"
+            "Keep it here.\n"
+        )
+        folder = _quote(self._name(self.s.processed_folder))
+        raw = msg.as_bytes(policy=SMTP)
+        await self._call("APPEND", self._c().append(raw, mailbox=folder, flags="(\\Seen)"))
 
     async def wait_for_mail(self, seconds: float) -> bool:
         """Until new mail may have arrived (True) or `seconds` passed (False)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,6 +137,24 @@ class MaildirInbox:
     async def wait_for_mail(self, seconds: float) -> bool:
         await asyncio.sleep(min(seconds, self.poll_seconds))
         return True
+
+    # -- the store marker (service.guard): one JSON file per program --------------------------
+    def _marker(self, program: str) -> Path:
+        return self.root / f".rota-store-{program[:16]}.json"
+
+    async def read_markers(self, program: str) -> set[str]:
+        try:
+            found = json.loads(self._marker(program).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        stores = found.get("stores", []) if isinstance(found, dict) else []
+        return {str(s) for s in stores}
+
+    async def write_marker(self, program: str, store: str, about: Mapping[str, str]) -> None:
+        stores = await self.read_markers(program) | {store}
+        self.root.mkdir(parents=True, exist_ok=True)
+        data = {**about, "program": program, "stores": sorted(stores)}
+        _write_atomically(self._marker(program), json.dumps(data, indent=1).encode())
 
 
 class DatedMaildirInbox:

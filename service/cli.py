@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("run", "the daemon: send and read mail as the program's rhythm says")
     p.add_argument("--once", action="store_true", help="run every job that is due now and exit")
+    p.add_argument(
+        "--new-store",
+        action="store_true",
+        help="start on an empty store although this program already ran with another one "
+        "(every invite and prompt is sent again)",
+    )
 
     p = command("report", "participation, attendance, mentor answers and burden")
     p.add_argument("--format", choices=("table", "json", "html", "csv"), default="table")

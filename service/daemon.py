@@ -36,6 +36,7 @@ from service.clock import Clock, SystemClock
 from service.config.load import ConfigError, load_config
 from service.config.model import Config
 from service.errors import RotaError
+from service.guard import StoreUnverified, guard_store
 from service.store.lock import StoreLock
 from service.store.store import Store
 from service.wiring import describe_transport, inbox_of, secret_of, transport_of
@@ -57,13 +58,15 @@ def build_app(config: Config, store: Store, clock: Clock) -> App:
     return App(config, store, secret, clock, transport, inbox, name, worker)
 
 
-async def run_once(path: Path) -> list[str]:
+async def run_once(path: Path, new_store: bool = False) -> list[str]:
     """`rota run --once`: everything due now, then exit (for cron)."""
     config = load_config(path)
     with StoreLock(config.store.url):
         store = Store(config.store.url)
         try:
-            app = build_app(config, store, SystemClock())
+            clock = SystemClock()
+            app = build_app(config, store, clock)
+            await guard_store(config, store, app.inbox, new_store, clock.now())
             app.start()
             try:
                 return await app.step(ingest=True)
@@ -74,8 +77,9 @@ async def run_once(path: Path) -> list[str]:
 
 
 class Daemon:
-    def __init__(self, path: Path, clock: Clock | None = None) -> None:
+    def __init__(self, path: Path, clock: Clock | None = None, new_store: bool = False) -> None:
         self.path = path
+        self.new_store = new_store
         self.clock = clock or SystemClock()
         self.stop_event = asyncio.Event()
         self.scheduler = AsyncIOScheduler(
@@ -98,6 +102,8 @@ class Daemon:
         self.store = Store(config.store.url)
         try:
             self.app = build_app(config, self.store, self.clock)
+            if not await self._guard(config):
+                return 0  # stopped while waiting for the mail server
             self.app.start()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -127,6 +133,28 @@ class Daemon:
         finally:
             self.store.close()
             lock.release()
+
+    async def _guard(self, config: Config) -> bool:
+        """The store check of service.guard; a new store waits (with a growing pause) while
+        the mail folder that would tell whether the program ran before cannot be read."""
+        assert self.app is not None and self.store is not None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        pause = self.inbox_retry
+        while True:
+            try:
+                await guard_store(
+                    config, self.store, self.app.inbox, self.new_store, self.clock.now()
+                )
+                return True
+            except StoreUnverified as bad:
+                log.error("%s (retrying in %.0f s)", bad, pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), pause)
+            if self.stop_event.is_set():
+                return False
+            pause = min(pause * 2, 300.0)
 
     def stop(self) -> None:
         if not self.stop_event.is_set():

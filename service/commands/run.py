@@ -23,9 +23,9 @@ def setup_logging(debug: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.debug)
     if args.once:
-        done = asyncio.run(run_once(args.config))
+        done = asyncio.run(run_once(args.config, new_store=args.new_store))
         for line in done:
             print(line)
         print(f"rota: {len(done)} email(s) decided and queued; the outbox sent what was due")
         return 0
-    return asyncio.run(Daemon(args.config).run())
+    return asyncio.run(Daemon(args.config, new_store=args.new_store).run())

@@ -222,7 +222,11 @@ def _log(tmp: Path) -> BinaryIO:
 
 
 async def _spawn(
-    config: Path, tmp: Path, crash: str | None = None, env: dict[str, str] | None = None
+    config: Path,
+    tmp: Path,
+    crash: str | None = None,
+    env: dict[str, str] | None = None,
+    *args: str,
 ) -> asyncio.subprocess.Process:
     full = {**os.environ, "ROTA_SECRET": SECRET, **(env or {})}
     full.pop("ROTA_CRASH_AT", None)
@@ -236,6 +240,7 @@ async def _spawn(
         "run",
         "-c",
         str(config),
+        *args,
         cwd=ROOT,
         env=full,
         stdout=log,
@@ -272,7 +277,9 @@ async def test_killed_after_the_server_said_250_the_message_is_never_sent_twice(
         extra=smtp_extra(tmp_path, port, imap),
     ).write(tmp_path)
     try:
-        proc = await _spawn(config, tmp_path, crash="send.after_data")
+        # no IMAP server here: a first start could not tell a new program from a lost store,
+        # so it is told (a new store would otherwise wait for the mail server)
+        proc = await _spawn(config, tmp_path, "send.after_data", None, "--new-store")
         assert await asyncio.wait_for(proc.wait(), 60) == -signal.SIGKILL
         assert len(recorder.accepted) == 1  # the server has it; Rota died before marking it
         store = Store(load_config(config).store.url)
@@ -363,5 +370,7 @@ async def test_killed_while_reading_the_inbox_no_reply_is_lost_or_recorded_twice
     m = imaplib.IMAP4("127.0.0.1", dovecot.port)
     m.login(user, PASSWORD)
     assert m.select("INBOX")[1] == [b"0"]
-    assert m.select("Rota/Processed")[1] == [b"3"]
+    # the three replies, and the marker that ties the program to its store (service.guard)
+    assert m.select("Rota/Processed")[1] == [b"4"]
+    assert len(m.search(None, "HEADER", "X-Rota-Store", '""')[1][0].split()) == 1
     m.logout()

@@ -37,6 +37,7 @@ class Recipient:
 class Bounce:
     recipients: tuple[Recipient, ...]
     original_message_id: str | None
+    original_ref: str | None = None  # the returned X-Rota-Ref: proof we sent the original
 
     @property
     def permanent(self) -> bool:
@@ -80,6 +81,7 @@ def is_bounce(msg: EmailMessage, sender: str) -> bool:
 def parse_bounce(msg: EmailMessage) -> Bounce:
     recipients: list[Recipient] = []
     original: str | None = None
+    ref: str | None = None
     for part in msg.walk():
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
@@ -102,14 +104,23 @@ def parse_bounce(msg: EmailMessage) -> Bounce:
             inner = part.get_payload()
             if isinstance(inner, list) and inner:
                 original = _field(inner[0], "Message-ID") or None
+                ref = _field(inner[0], "X-Rota-Ref") or None
             elif isinstance(inner, str):
                 m = re.search(r"^Message-ID:\s*(<[^>]+>)", inner, re.IGNORECASE | re.MULTILINE)
                 original = m.group(1) if m else None
+                r = re.search(r"^X-Rota-Ref:\s*([a-z2-7]+)", inner, re.IGNORECASE | re.MULTILINE)
+                ref = r.group(1).lower() if r else None
     if not recipients:  # a plain-text bounce: take the addresses it names with an error code
         body = msg.get_body(("plain",))
         text = body.get_content() if body is not None else ""
+        if original is None:  # qmail and kin quote the original message in the text
+            m = re.search(r"^Message-ID:\s*(<[^>]+>)", text, re.IGNORECASE | re.MULTILINE)
+            original = m.group(1) if m else None
+        if ref is None:
+            r = re.search(r"^X-Rota-Ref:\s*([a-z2-7]+)", text, re.IGNORECASE | re.MULTILINE)
+            ref = r.group(1).lower() if r else None
         for m in re.finditer(
             r"<?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>?[^\n]{0,200}?\b([45]\.\d{1,3}\.\d{1,3})\b", text
         ):
             recipients.append(Recipient(m.group(1).lower(), m.group(2), "failed", ""))
-    return Bounce(tuple(recipients), original)
+    return Bounce(tuple(recipients), original, ref)

@@ -117,6 +117,12 @@ class _SmtpSession:
         except (smtp_errors.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
             self.broken = True
             raise describe(exc, self.settings) from exc
+        except smtp_errors.SMTPResponseException as exc:
+            # the server answered (451 greylisted, 452 full…): that message waits, and the
+            # connection carries on with the next one; only 421 means it is closing
+            if exc.code == 421 or not self.client.is_connected:
+                self.broken = True
+            raise describe(exc, self.settings) from exc
         except Exception as exc:
             err = describe(exc, self.settings)
             if isinstance(err, TransientError):

@@ -67,3 +67,11 @@ def verify_token(secret: bytes, token: str, people: Iterable[str]) -> ReplyToken
         if person_id(email) == pid:
             return ReplyToken(KINDS[code], week, email.lower())
     return None
+
+
+def sent_ref(secret: bytes, message_id: str) -> str:
+    """`X-Rota-Ref` of an email Rota sent: an HMAC of its Message-ID under the program secret.
+    A bounce counts only when it returns this header (Message-IDs are derived from public
+    facts; anyone could name one in a forged delivery report)."""
+    digest = hmac.new(secret, f"rota-sent|{message_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:24]

@@ -164,10 +164,14 @@ class Daemon:
             self.stop_event.set()
 
     async def _shutdown(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        # APScheduler's shutdown cancels the jobs it is running: a step in the middle of an
+        # SMTP DATA would be cut off. So no new job starts, the step in flight ends after its
+        # current email (app.stopping), and only then does the scheduler go.
+        self.scheduler.pause()
         await self._stop_ingest()
         assert self.app is not None
-        async with self.app.lock:  # the step in flight, if any, ends after its current email
+        async with self.app.lock:
+            self.scheduler.shutdown(wait=False)
             await self.app.close()
         if self.store is not None:
             with self.store.engine.begin() as conn:

@@ -8,7 +8,7 @@ here formats prose except labels (dates, times) the templates show.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from mail.calendar import (
 from mail.compose import Outgoing, Person
 from mail.ids import message_id, series_uid
 from mail.templates import Templates
-from mail.tokens import make_token, reply_address
+from mail.tokens import make_token, reply_address, sent_ref
 from scheduling.model import Occurrence, Plan, Series
 from service.config.model import Config, PersonConfig
 from service.resources import templates_dir
@@ -83,6 +83,14 @@ class Mailer:
     def _token_address(self, kind: str, week: int, mentee: str) -> str:
         key = self.secret if self.secret is not None else b"unsigned preview: set the secret"
         return reply_address(self.config.reply_address, make_token(key, kind, week, mentee))
+
+    def stamped(self, out: Outgoing) -> Outgoing:
+        """`out` with its X-Rota-Ref: the proof a delivery report must return (mail.tokens)."""
+        if self.secret is None:
+            return out
+        return replace(
+            out, headers={**out.headers, "X-Rota-Ref": sent_ref(self.secret, out.message_id)}
+        )
 
     def mentor_of(self, mentee: str) -> PersonConfig | None:
         for pair in self.config.pairs:

@@ -58,7 +58,7 @@ class Inbound:
         """Place a message already parsed (the daemon parses off its event loop)."""
         if not parsed.message_id:
             parsed.message_id = f"<rota.no-id.{parsed.content_hash[:32]}@rota.invalid>"
-        verdict = verify(self.config, parsed, self.secret, self.series_by_uid)
+        verdict = verify(self.config, parsed, self.secret, self.series_by_uid, received_at)
         with self.store.engine.begin() as conn:
             seen = conn.execute(
                 select(schema.inbound.c.outcome, schema.inbound.c.reason).where(
@@ -215,6 +215,16 @@ class Inbound:
     def _bounce(self, conn: Connection, parsed: Parsed, now: datetime) -> tuple[str, str]:
         assert parsed.bounce is not None
         failing = [r for r in parsed.bounce.recipients if r.permanent]
+        original = parsed.bounce.original_message_id
+        if failing and original:
+            # only the addresses that email went to: a report cannot fail anyone else
+            sent_to = conn.execute(
+                select(schema.outbox.c.recipients).where(schema.outbox.c.message_id == original)
+            ).scalar()
+            ours = {a.lower() for a in json.loads(sent_to)} if sent_to else set()
+            failing = [r for r in failing if r.address in ours]
+            if not failing:
+                return "review", f"a bounce for {original} naming addresses it was not sent to"
         table = schema.failing_addresses
         for r in failing:
             if not insert_ignoring_duplicates(

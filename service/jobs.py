@@ -248,6 +248,7 @@ class Jobs:
         )
 
     def _queue(self, conn: Connection, out: Outgoing, now: datetime, **extra: Any) -> bool:
+        out = self.mailer.stamped(out)
         assert out.date is not None
         added = self.store.outbox.add(
             conn,

@@ -10,14 +10,19 @@ the message to review. Everything else that would be applied goes to review, wit
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from mail.classify import Parsed
-from mail.tokens import verify_token
+from mail.tokens import sent_ref, verify_token
 from service.config.model import Config
+from service.rhythm import week_start
+
+TOKEN_WEEKS = 6  # how long after its week a reply token is accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +60,50 @@ def authentication_failure(parsed: Parsed, authserv_id: str) -> str | None:
     return None
 
 
+def _bounce_verdict(parsed: Parsed, secret: bytes | None) -> Verdict:
+    """A delivery report counts only when it returns the X-Rota-Ref of the email it is about:
+    anyone can send a DSN naming a participant and a (guessable) Message-ID."""
+    bounce = parsed.bounce
+    assert bounce is not None
+    if not bounce.permanent:
+        return Verdict("apply", "a delay notice")
+    if secret is None:
+        return Verdict("review", "a bounce, but the secret to check it is not set")
+    original = bounce.original_message_id
+    if not original or not bounce.original_ref:
+        return Verdict(
+            "review",
+            "a bounce that does not return the headers of an email Rota sent "
+            "(forged, or the server left them out): no address is marked failing",
+        )
+    if not hmac.compare_digest(bounce.original_ref, sent_ref(secret, original)):
+        return Verdict(
+            "review", f"a bounce whose proof does not match {original}: forged or altered"
+        )
+    return Verdict("apply", f"a delivery report for {original}")
+
+
+def token_expired(config: Config, week: int, now: datetime | None) -> bool:
+    """A token is good from its week's start to TOKEN_WEEKS after it (late check-ins are
+    fine; a token from a months-old email, or one for a week not yet begun, is not)."""
+    if now is None:
+        return False
+    start = week_start(config, week)
+    return not start - timedelta(days=7) <= now < start + timedelta(weeks=TOKEN_WEEKS + 1)
+
+
 def verify(
     config: Config,
     parsed: Parsed,
     secret: bytes | None,
     series_by_uid: Mapping[str, tuple[str, tuple[str, ...]]],
+    now: datetime | None = None,
 ) -> Verdict:
     """What to do with a parsed message from the program's point of view."""
     if parsed.kind == "auto-reply":
         return Verdict("ignore", "an automatic reply: never answered, never applied")
     if parsed.kind == "bounce":
-        return Verdict("apply", "a delivery report")
+        return _bounce_verdict(parsed, secret)
     if parsed.kind == "unknown":
         return Verdict("review", parsed.reason or "not a message Rota understands")
     failure = authentication_failure(parsed, config.mail.authserv_id)
@@ -109,6 +147,15 @@ def verify(
             "review", "the reply token does not verify (altered, or from another program)"
         )
     mentee = found_token.email
+    if token_expired(config, found_token.week, now):
+        return Verdict(
+            "review",
+            f"the reply token of week {found_token.week} has expired (tokens are accepted "
+            f"for {TOKEN_WEEKS} weeks after their week): not applied",
+            mentee,
+            found_token.week,
+            found_token.kind,
+        )
     if found_token.kind == "forward":
         mentor = next((p.mentor for p in config.pairs if p.mentee == mentee), None)
         if parsed.sender not in (mentor, mentee):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from mail.ids import series_uid
@@ -38,6 +40,17 @@ def run(args: argparse.Namespace) -> int:
             series_uid(config.program.organizer, config.program.starts, s.id): (s.id, s.members)
             for s in series_of(config)
         }
-        out.update(verify(config, parsed, secret_of(config, required=False), series).to_json())
+        secret = secret_of(config, required=False)
+        # a token's age is judged at the message's own Date (this is a diagnosis of the
+        # message, not of today); without a readable Date it is not judged
+        out.update(verify(config, parsed, secret, series, _sent_at(parsed.date)).to_json())
     sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     return 0
+
+
+def _sent_at(value: str | None) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return when if when is not None and when.tzinfo is not None else None

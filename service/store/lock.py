@@ -5,7 +5,8 @@ sequences, so the second one is refused with a clear message instead.
 
 For SQLite the lock is an flock on `<database>.lock`, held for the life of the process: the
 kernel releases it when the process dies, even by kill -9, so a crash never leaves a stale
-lock behind. Other databases are not locked here (run one daemon against them).
+lock behind. The database path is resolved first (symlinks, `..`, a relative path), so two
+configs that name one file by different paths share one lock. Other databases are not locked here (run one daemon against them).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class StoreBusy(RotaError):
 class StoreLock:
     def __init__(self, url: str) -> None:
         db = sqlite_file(url)
+        if db is not None:
+            db = db.resolve()  # the file itself, however the config names it
         self.path = db.with_name(db.name + ".lock") if db is not None else None
         self._file: IO[str] | None = None
 

@@ -129,6 +129,22 @@ async def test_451_is_retried_with_backoff_and_delivered_once(
     assert rec.ids() == [mid]
 
 
+async def test_one_451_on_data_delays_that_email_only_and_the_batch_goes_on(
+    store: Store, plain: tuple[Recorder, int]
+) -> None:
+    rec, port = plain
+    clock = ManualClock(T0)
+    ids = queue(store, 5, T0)
+    rec.data_replies.append("451 4.7.1 greylisted, try again later")
+    report = await sender(store, port, clock).drain()
+    assert report.retried == 1 and len(report.sent) == 4 and report.error is None
+    assert rec.connections == 1, "the same connection carries the rest of the batch"
+    assert store.outbox.counts() == {"sent": 4, "pending": 1}
+    clock.advance(timedelta(minutes=5))
+    assert len((await sender(store, port, clock).drain()).sent) == 1
+    assert sorted(rec.ids()) == sorted(ids)
+
+
 async def test_550_is_permanent_recorded_and_never_retried(
     store: Store, plain: tuple[Recorder, int]
 ) -> None:

@@ -152,3 +152,16 @@ def test_replies_to_a_store_migrated_from_version_1_still_dedupe(tmp_path: Path)
         assert len(checkins(store)) == 2
     finally:
         store.close()
+
+
+def test_a_reply_token_is_accepted_for_six_weeks_after_its_week(store: Store) -> None:
+    config = program().load()
+    inbound = Inbound(config, store, SECRET)
+    late = plain_checkin(config, SECRET, "ana@example.org", 0, WHEN, "late@x", "- late\n")
+    assert inbound.handle(late, WHEN + timedelta(weeks=5)).status == "recorded"
+    stale = plain_checkin(config, SECRET, "ana@example.org", 1, WHEN, "stale@x", "- stale\n")
+    outcome = inbound.handle(stale, WHEN + timedelta(weeks=9))
+    assert outcome.status == "review" and "has expired" in outcome.reason
+    early = plain_checkin(config, SECRET, "ana@example.org", 6, WHEN, "early@x", "- early\n")
+    assert inbound.handle(early, WHEN).status == "review"  # a token for weeks ahead
+    assert [c["week"] for c in checkins(store)] == [0]

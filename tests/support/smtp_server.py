@@ -37,6 +37,8 @@ class Recorder:
     connections: int = 0
     greet_421: int = 0  # this many next connections get "421" and are closed
     saw_plain_mail_from: bool = False
+    data_delay: float = 0.0  # seconds the server takes before answering DATA
+    data_started: int = 0  # DATA commands received (answered or not)
 
     def ids(self) -> list[str]:
         return [a.message_id for a in self.accepted]
@@ -58,6 +60,9 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_started += 1
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         if self.data_replies:
             reply = self.data_replies.popleft()
             if reply == "drop":

@@ -70,6 +70,18 @@ def test_a_reply_from_the_mentee_with_her_token_is_applied(rota, tmp_path: Path)
     )
 
 
+def test_a_token_long_past_its_week_goes_to_review(rota, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # week 3 of the example program is 21-27 Dec 2026: a reply dated months later is stale
+    late = {"Date": "Mon, 05 Apr 2027 10:00:00 +0000"}
+    got = run(rota, write(tmp_path, "ana@example.org", token_address(), late))
+    assert got["verdict"] == "review" and "has expired" in got["reason"]
+    on_time = {"Date": "Tue, 29 Dec 2026 10:00:00 +0000"}
+    assert (
+        run(rota, write(tmp_path, "ana@example.org", token_address(), on_time))["verdict"]
+        == "apply"
+    )
+
+
 def test_someone_else_using_her_token_goes_to_review(rota, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     got = run(rota, write(tmp_path, "Priya <priya@example.org>", token_address()))
     assert got["verdict"] == "review" and "priya@example.org" in got["reason"]

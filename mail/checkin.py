@@ -11,6 +11,7 @@ no heading is `free_text`. Input is what `mail.quotes.visible` kept, quoted head
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -127,6 +128,9 @@ TRANSLATED: dict[str, tuple[str, ...]] = {  # mentees who translate the headings
 _LOOKUP = {
     syn: key for table in (SYNONYMS, TRANSLATED) for key, syns in table.items() for syn in syns
 }
+_BY_LENGTH: dict[int, list[str]] = {}
+for _key in _LOOKUP:
+    _BY_LENGTH.setdefault(len(_key), []).append(_key)
 PLACEHOLDERS = {"(your goal)", "your goal", "…", "..."}
 
 _ITEM = re.compile(r"^\s*(?:[-*•+▪◦‣]|\d{1,3}[.)])\s+(.*)$")
@@ -145,6 +149,18 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+def _near(key: str, cutoff: float) -> str | None:
+    """The closest known heading to `key` at `cutoff` (difflib's ratio), trying only the
+    headings whose length allows that ratio: a long reply has thousands of lines, and testing
+    each against every heading was most of its parse time."""
+    size = len(key)
+    low, high = size * cutoff / (2 - cutoff), size * (2 - cutoff) / cutoff
+    pool = [k for n, keys in _BY_LENGTH.items() if low <= n <= high for k in keys]
+    close = difflib.get_close_matches(key, pool, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+@functools.lru_cache(maxsize=4096)
 def heading_of(line: str) -> tuple[str, str] | None:
     """(section, text after the heading on the same line) if `line` is a check-in heading."""
     raw = line.strip()
@@ -177,8 +193,8 @@ def heading_of(line: str) -> tuple[str, str] | None:
     )
     if re.search(r"[.!?,;]", title.strip("*#_ ").rstrip(":：")):
         return None
-    close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.86 if marked else 0.92)
-    return (_LOOKUP[close[0]], rest.strip()) if close else None
+    close = _near(key, 0.86 if marked else 0.92)
+    return (_LOOKUP[close], rest.strip()) if close else None
 
 
 def is_heading(line: str) -> bool:

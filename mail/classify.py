@@ -221,22 +221,28 @@ def _is_auto_reply(msg: EmailMessage) -> bool:
     return is_auto_reply(lambda name: _one(msg.get(name, "")))
 
 
+def unread(head: bytes, reason: str, digest: str) -> Parsed:
+    """A message not parsed at all (too large, too complex): its Message-ID if the first
+    bytes show one, for the review folder."""
+    mid = re.search(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", head[:65536])
+    return Parsed(
+        "unknown",
+        mid.group(1).decode("ascii", "replace") if mid else "",
+        "",
+        "",
+        None,
+        reason=reason,
+        content_hash=digest,
+    )
+
+
 def parse_message(raw: bytes, limits: Limits | None = None) -> Parsed:
     """Classify and extract one message. Problems become kind `unknown` with a reason."""
     limits = limits or Limits()
     digest = content_digest(raw)
     problem = _precheck(raw, limits)
     if problem:
-        mid = re.search(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw[:65536])
-        return Parsed(
-            "unknown",
-            mid.group(1).decode("ascii", "replace") if mid else "",
-            "",
-            "",
-            None,
-            reason=problem,
-            content_hash=digest,
-        )
+        return unread(raw[:65536], problem, digest)
     try:
         msg = message_from_bytes(raw, policy=READ_POLICY)
         assert isinstance(msg, EmailMessage)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
+from mail.classify import Limits, unread
 from mail.ids import series_uid
 from service.config.load import load_config
 from service.errors import UsageError
@@ -23,10 +24,17 @@ from service.wiring import secret_of
 
 
 def run(args: argparse.Namespace) -> int:
+    limits = Limits()
     try:
-        raw = Path(args.file).read_bytes()
+        with open(args.file, "rb") as f:
+            raw = f.read(limits.max_bytes + 1)  # never more than a message may be
+            size = os.fstat(f.fileno()).st_size
     except OSError as bad:
         raise UsageError(f"cannot read {args.file}: {bad.strerror or bad}") from None
+    if len(raw) > limits.max_bytes:
+        reason = f"message too large ({size / 1048576:.1f} MB, limit {limits.max_bytes / 1048576:.0f} MB)"
+        sys.stdout.write(json.dumps(unread(raw, reason, "").to_json(), indent=2) + "\n")
+        return 0
     # in a worker process with a time limit and a memory cap, as the daemon reads mail
     parser = ParserProcess()
     try:

@@ -82,3 +82,14 @@ def test_rota_parse_answers_quickly_on_a_hostile_subject(tmp_path: Path, rota) -
     assert done.code == 0 and time.perf_counter() - started < 10
     out = json.loads(done.out)
     assert out["kind"] == "unknown" and "too large" in out["reason"]
+
+
+def test_rota_parse_does_not_read_a_huge_file_whole(tmp_path: Path, rota) -> None:  # type: ignore[no-untyped-def]
+    huge = tmp_path / "huge.eml"
+    with open(huge, "wb") as f:
+        f.write(b"From: a@example.org\r\nMessage-ID: <big@x>\r\n\r\n")
+        f.truncate(200 * 1024 * 1024)  # 200 MB (sparse)
+    done = rota("parse", str(huge))
+    out = json.loads(done.out)
+    assert done.code == 0 and out["kind"] == "unknown" and out["message_id"] == "<big@x>"
+    assert "too large (200.0 MB" in out["reason"]

@@ -141,6 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as bad:  # a file or folder the config names: say which and why
+        if args.debug:
+            traceback.print_exc()
+        where = f": {bad.filename}" if getattr(bad, "filename", None) else ""
+        print(f"rota: {bad.strerror or bad}{where}", file=sys.stderr)
+        return EXIT_RUNTIME
     except Exception as bad:  # a crash still gets one readable line
         if args.debug:
             traceback.print_exc()

@@ -454,9 +454,22 @@ def _mail(r: _Reader, raw: object) -> MailSettings:
                     f"transport imap-smtp needs mail.{name}",
                     f'add {name} = {{ host = "…", … }} under [mail]',
                 )
+    if v["templates"] and not Path(v["templates"]).is_dir():
+        r.fail(
+            "mail.templates",
+            f"no folder {v['templates']} (relative paths start in the folder Rota runs in)",
+            "create it with your copies of the templates, or remove the key to use the packaged ones",
+        )
+    maildir = Path(v["maildir"] or "var/mail")
+    if maildir.exists() and not maildir.is_dir():
+        r.fail(
+            "mail.maildir",
+            f"{maildir} is a file, not a folder",
+            "name a folder for outbox/ and inbox/",
+        )
     return MailSettings(
         transport=transport,
-        maildir=Path(v["maildir"] or "var/mail"),
+        maildir=maildir,
         smtp=smtp,
         imap=imap,
         authserv_id=v["authserv_id"] or "",
@@ -480,6 +493,10 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
                 pass
             msg = msg.rsplit(" (at line ", 1)[0]
         raise ConfigError(shown, [Issue(line, "syntax", msg, "this is not valid TOML")]) from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(
+            shown, [Issue(1, "syntax", "values nested too deep", "this is not a Rota config")]
+        ) from None
     r = _Reader(key_lines(text))
     for key in data:
         if key not in s.TOP:
@@ -577,6 +594,21 @@ def load_config(path: str | Path) -> Config:
                 )
             ],
         ) from None
-    except (OSError, UnicodeDecodeError) as bad:
-        raise ConfigError(display, [Issue(1, "file", f"cannot read it: {bad}")]) from None
+    except UnicodeDecodeError as bad:
+        line = p.read_bytes()[: bad.start].count(b"\n") + 1
+        raise ConfigError(
+            display,
+            [
+                Issue(
+                    line,
+                    "file",
+                    f"not UTF-8 text (byte 0x{bad.object[bad.start]:02x})",
+                    "save the file as UTF-8",
+                )
+            ],
+        ) from None
+    except OSError as bad:
+        raise ConfigError(
+            display, [Issue(1, "file", f"cannot read it: {bad.strerror or bad}")]
+        ) from None
     return parse_config(text, p, display)

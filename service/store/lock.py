@@ -34,8 +34,13 @@ class StoreLock:
     def acquire(self) -> None:
         if self.path is None or self._file is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+", encoding="utf-8")  # held until release()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(self.path, "a+", encoding="utf-8")  # held until release()
+        except OSError as bad:
+            raise RotaError(
+                f"cannot use {self.path.parent} for the store: {bad.strerror or bad}"
+            ) from None
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

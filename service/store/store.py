@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from mail.calendar import Anchor
 from scheduling.model import LedgerEntry
+from service.errors import RotaError
 from service.store import schema
 from service.store.db import make_engine
 from service.store.migrations import migrate
@@ -40,11 +42,31 @@ def store_exists(url: str) -> bool:
     return bool(db) and (db == ":memory:" or Path(str(db)).exists())
 
 
+class StoreError(RotaError):
+    """The store cannot be opened: a clear sentence instead of a driver's traceback."""
+
+
+def shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(an unreadable store URL)"
+
+
 class Store:
     def __init__(self, url: str, policy: RetryPolicy | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
-        self.version = migrate(self.engine)
+        try:
+            self.engine = make_engine(url)
+            self.version = migrate(self.engine)
+        except ModuleNotFoundError as bad:
+            raise StoreError(
+                f"the store {shown_url(url)} needs the database driver '{bad.name}': "
+                "install it with pip install 'rota[postgres]'"
+            ) from None
+        except (OSError, SQLAlchemyError, RuntimeError) as bad:
+            reason = getattr(bad, "orig", None) or getattr(bad, "strerror", None) or bad
+            raise StoreError(f"cannot open the store {shown_url(url)}: {reason}") from None
         self.outbox = Outbox(self.engine, policy)
 
     def close(self) -> None:

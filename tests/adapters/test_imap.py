@@ -379,7 +379,7 @@ def test_killed_between_commit_and_move_the_restart_records_nothing_twice(
     append(
         dovecot,
         user,
-        reply(program, 4, "## What I Accomplished\n- Survived a crash\n", mid="crash"),
+        reply(program, 1, "## What I Accomplished\n- Survived a crash\n", mid="crash"),
     )
     config_path = tmp_path / "rota.toml"
     config_path.write_text(

@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/plan.py              # 1k, 5k, 10k pairs + 100 groups of 8, 26 weeks
     .venv/bin/python benchmarks/plan.py --quality 50 # and 50 small instances against the exact optimum
+    .venv/bin/python benchmarks/plan.py --realistic 10 --sizes 0   # only realistic programs
+
+--realistic N writes N realistic programs of each size (8, 20, 35, 50 people: seven time
+zones, pairs, two overlapping circles with a quorum, phases; benchmarks/programs.py) and times
+`rota plan` against `rota check-config` on the same file, each as a user runs it (a new
+process; median of three), and compares the plan's worst burden with the integer-programming
+optimum (proven where HiGHS proves it within its node limit) and with the relaxation's bound.
 
 Each size runs in its own process so peak memory (max RSS) is that size's alone. Times are
 also given as a ratio to a fixed calibration workload timed in the same run, because shared
@@ -198,6 +205,68 @@ def quality(n: int, seed: int = 11) -> dict[str, float]:
     }
 
 
+def _median_seconds(args: list[str], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(args, capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def realistic_programs(n: int, sizes: tuple[int, ...] = (8, 20, 35, 50)) -> None:
+    import tempfile
+
+    from benchmarks.programs import realistic
+    from scheduling.plan import lower_bound, plan_program
+    from service.config.load import load_config
+    from service.program import program_spec
+
+    print(
+        f"{'people':>6} {'seed':>4} {'check s':>8} {'plan s':>7} {'plan/check':>10} "
+        f"{'worst h²':>9} {'optimum':>9} {'ratio':>6} {'proven':>6} {'vs bound':>8}"
+    )
+    ratios: dict[int, list[float]] = {}
+    quality: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            for seed in range(n):
+                path = Path(tmp) / f"r{size}_{seed}.toml"
+                path.write_text(realistic(seed, size))
+                rota = [sys.executable, "-m", "service.cli"]
+                check = _median_seconds([*rota, "check-config", "-c", str(path)])
+                plan_s = _median_seconds([*rota, "plan", "-c", str(path), "--format", "json"])
+                ratios.setdefault(size, []).append(plan_s / check)
+                spec = program_spec(load_config(path))
+                ours = plan_program(spec)
+                worst = max(ours.burden.values())
+                exact = plan_program(spec, method="exact")
+                best = max(exact.burden.values())
+                proven = all(c.optimal for c in exact.components)
+                ratio = worst / best if best else 1.0
+                if proven:
+                    quality.append(ratio)
+                bound = lower_bound(spec)
+                print(
+                    f"{size:>6} {seed:>4} {check:>8.3f} {plan_s:>7.3f} {plan_s / check:>10.2f} "
+                    f"{worst / COST_UNITS_PER_HOUR2:>9.2f} {best / COST_UNITS_PER_HOUR2:>9.2f} "
+                    f"{ratio:>6.3f} {'yes' if proven else 'no':>6} "
+                    f"{worst / bound if bound else 1.0:>8.3f}",
+                    flush=True,
+                )
+    for size, r in ratios.items():
+        print(
+            f"{size} people: plan / check-config time, median {statistics.median(r):.2f}, "
+            f"worst {max(r):.2f} over {len(r)} programs"
+        )
+    if quality:
+        print(
+            f"worst burden / proven optimum over {len(quality)} programs: mean "
+            f"{statistics.fmean(quality):.4f}, worst {max(quality):.4f}, "
+            f"over 1.05: {sum(q > 1.05 for q in quality)}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000")
@@ -207,7 +276,14 @@ def main() -> None:
     )
     parser.add_argument("--workers", default="1,2", help="process counts to compare")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--realistic", type=int, default=0, help="realistic programs per size (0: skip)"
+    )
     args = parser.parse_args()
+    if args.realistic:
+        realistic_programs(args.realistic)
+        if args.sizes == "0":
+            return
     if args.one is not None:
         print(json.dumps(run_size(args.one, args.groups, int(args.workers))))
         return

@@ -1,11 +1,16 @@
-"""Exact fair plan for a component by integer programming (HiGHS through scipy.optimize.milp).
+"""Exact fair plan for a component by integer programming (HiGHS, through highspy).
 
 Variables x[o, s] pick one kept slot per occurrence. Stage 1 minimises the largest burden M;
 stage 2 fixes M at its optimum and minimises the total. No one is double-booked: for every
 person and every instant where two of their candidate meetings could overlap, at most one of
 the meetings covering that instant is chosen (interval cliques, far tighter than pairwise
 cuts). Limits are counted in branch-and-bound nodes, not seconds, so the same input always
-gives the same plan on any machine.
+gives the same plan on any machine. The linear relaxation (`relax`) gives, in milliseconds, a
+lower bound on the largest burden and a fractional plan the heuristic can start from.
+
+highspy, not scipy.optimize: the same solver, imported in a tenth of the time (a plan of a
+small program is mostly interpreter start-up), with its own options (one thread, node limits,
+a starting solution).
 """
 
 from __future__ import annotations
@@ -16,9 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 
 from scheduling.candidates import Problem
 
@@ -60,48 +64,64 @@ def _index(problem: Problem) -> tuple[list[int], int]:
 
 
 def _clique_rows(problem: Problem, offsets: list[int]) -> list[list[int]]:
-    """Sets of variables of which at most one may be 1 (a person in two places at once)."""
-    involved: dict[int, set[int]] = {}
-    for a, b in problem.conflicts:
-        involved.setdefault(a, set()).add(b)
-        involved.setdefault(b, set()).add(a)
+    """Sets of variables of which at most one may be 1 (a person in two places at once): for
+    each person and week, the meetings they would attend that run at one instant. Only the
+    maximal sets are kept (the smaller ones are implied), found for all instants of a week at
+    once: a slots × instants coverage matrix, its distinct columns, those not contained in
+    the next one."""
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (person, week) → (occ, col)
+    for o in sorted({o for pair in problem.conflicts for o in pair}):
+        occ = problem.occs[o]
+        for col, person in enumerate(occ.members.tolist()):
+            groups.setdefault((person, occ.week), []).append((o, col))
     rows: list[list[int]] = []
     seen: set[tuple[int, ...]] = set()
-    for person in range(len(problem.people)):
-        intervals: list[tuple[int, int, int, int]] = []  # start, end, occ, var
-        for o in sorted(involved):
+    for key in sorted(groups):
+        members = groups[key]
+        if len(members) < 2:
+            continue  # one occurrence's own slots are already "exactly one"
+        begin_parts, end_parts, occ_parts, var_parts = [], [], [], []
+        for o, col in members:
             occ = problem.occs[o]
-            col = np.flatnonzero(occ.members == person)
-            if not col.size:
-                continue
-            who = occ.attend[:, col[0]]
-            for s in np.flatnonzero(who).tolist():
-                t = int(occ.slots[s])
-                intervals.append((t, t + occ.seconds, o, offsets[o] + s))
-        if not intervals:
-            continue
-        intervals.sort()
-        starts = sorted({iv[0] for iv in intervals})
-        active: list[tuple[int, int, int, int]] = []
-        i = 0
-        for t in starts:
-            while i < len(intervals) and intervals[i][0] <= t:
-                active.append(intervals[i])
-                i += 1
-            active = [iv for iv in active if iv[1] > t]
-            if len({iv[2] for iv in active}) < 2:
-                continue
-            key = tuple(sorted(iv[3] for iv in active))
-            if key not in seen:
-                seen.add(key)
-                rows.append(list(key))
+            picked = np.flatnonzero(occ.attend[:, col])
+            begin = occ.slots[picked].astype(np.int64)
+            begin_parts.append(begin)
+            end_parts.append(begin + occ.seconds)
+            occ_parts.append(np.full(picked.size, o, dtype=np.int64))
+            var_parts.append(offsets[o] + picked.astype(np.int64))
+        begin, end = np.concatenate(begin_parts), np.concatenate(end_parts)
+        occ_of, var = np.concatenate(occ_parts), np.concatenate(var_parts)
+        times = np.unique(begin)
+        cover = (begin[:, None] <= times[None, :]) & (end[:, None] > times[None, :])
+        # at least two different occurrences running at that instant
+        kinds = np.unique(occ_of)
+        per_occ = np.stack([cover[occ_of == k].any(axis=0) for k in kinds])
+        useful = per_occ.sum(axis=0) >= 2
+        # maximal: not contained in the next instant's set
+        contained = np.zeros(times.size, dtype=np.bool_)
+        contained[:-1] = ~(cover[:, :-1] & ~cover[:, 1:]).any(axis=0)
+        for j in np.flatnonzero(useful & ~contained).tolist():
+            clique = tuple(sorted(var[cover[:, j]].tolist()))
+            if clique not in seen:
+                seen.add(clique)
+                rows.append(list(clique))
     return rows
 
 
-def solve_exact(
-    problem: Problem, upper: int | None = None, node_limit: int = NODE_LIMIT
-) -> ExactResult | None:
-    """(max, total)-optimal choice, or None when no clash-free plan exists or none was found."""
+@dataclass(frozen=True, slots=True)
+class _Model:
+    start: np.ndarray  # the constraint matrix, row-wise (CSR)
+    index: np.ndarray
+    value: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    n: int  # slot variables; column n is M, the largest burden
+    total: np.ndarray
+    offsets: list[int]
+    burden_rows: int  # the first of the per-person burden rows (the last len(people) rows)
+
+
+def _model(problem: Problem) -> _Model:
     offsets, n = _index(problem)
     people = len(problem.people)
     m_col = n  # the max-burden variable
@@ -143,50 +163,141 @@ def solve_exact(
         lo.append(-np.inf)
         hi.append(-float(problem.base[p]))
     r += people
-    a = coo_matrix((vals, (rows_i, cols_i)), shape=(r, n + 1)).tocsr()
-    constraints = LinearConstraint(a, np.asarray(lo), np.asarray(hi))
-    with _solver_output_suppressed():
-        return _solve(problem, n, m_col, constraints, total, upper, offsets, node_limit)
-
-
-def _solve(
-    problem: Problem,
-    n: int,
-    m_col: int,
-    constraints: LinearConstraint,
-    total: np.ndarray,
-    upper: int | None,
-    offsets: list[int],
-    node_limit: int,
-) -> ExactResult | None:
-    integrality = np.ones(n + 1)
-    integrality[m_col] = 0
-    m_hi = float(upper) if upper is not None else np.inf
-    options = {"node_limit": node_limit, "mip_rel_gap": 1e-7, "presolve": True}
-    c1 = np.zeros(n + 1)
-    c1[m_col] = 1.0
-    res1 = milp(
-        c1,
-        constraints=constraints,
-        integrality=integrality,
-        bounds=Bounds(np.zeros(n + 1), np.r_[np.ones(n), m_hi]),
-        options=options,
-    )
-    if res1.x is None:
-        return None
-    # Costs are integers, so the optimum is too: rounding up only absorbs solver tolerance.
-    m_star = float(np.ceil(res1.fun - 1e-6))
-    res2 = milp(
+    rows, cols = np.asarray(rows_i, dtype=np.int64), np.asarray(cols_i, dtype=np.int32)
+    order = np.lexsort((cols, rows))
+    start = np.searchsorted(rows[order], np.arange(r + 1)).astype(np.int32)
+    return _Model(
+        start,
+        cols[order],
+        np.asarray(vals, dtype=np.float64)[order],
+        np.asarray(lo, dtype=np.float64),
+        np.asarray(hi, dtype=np.float64),
+        n,
         total,
-        constraints=constraints,
-        integrality=integrality,
-        bounds=Bounds(np.zeros(n + 1), np.r_[np.ones(n), m_star]),
-        options=options,
+        offsets,
+        burden_row0,
     )
-    best = res2 if res2.x is not None else res1
-    x = best.x
+
+
+def _highs(m: _Model, cost: np.ndarray, m_upper: float, integer: bool) -> highspy.Highs:
+    """A HiGHS instance holding the model, quiet, single-threaded, deterministic."""
+    with _solver_output_suppressed():  # the constructor prints a banner
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    for name, value in (("output_flag", False), ("log_to_console", False), ("threads", 1)):
+        h.setOptionValue(name, value)
+    lp = highspy.HighsLp()
+    lp.num_col_ = m.n + 1
+    lp.num_row_ = len(m.lo)
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.zeros(m.n + 1)
+    lp.col_upper_ = np.r_[np.ones(m.n), m_upper]
+    lp.row_lower_ = m.lo
+    lp.row_upper_ = m.hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = m.n + 1
+    lp.a_matrix_.num_row_ = len(m.lo)
+    lp.a_matrix_.start_ = m.start
+    lp.a_matrix_.index_ = m.index
+    lp.a_matrix_.value_ = m.value
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * m.n + [highspy.HighsVarType.kContinuous]
+    h.passModel(lp)
+    return h
+
+
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    """The linear relaxation of stage 1: a lower bound on the largest burden (no plan can do
+    better), the fractional choice, and each person's weight in it (the duals of their burden
+    rows: who the bound is made of)."""
+
+    bound: float
+    x: np.ndarray
+    weights: np.ndarray
+
+    def start(self, problem: Problem) -> list[int]:
+        """Each occurrence at its most-chosen slot (ties: the best-ranked), clashes and all."""
+        offsets, _ = _index(problem)
+        out = []
+        for o, occ in enumerate(problem.occs):
+            part = self.x[offsets[o] : offsets[o] + len(occ.slots)]
+            top = np.flatnonzero(part >= part.max() - 1e-9)
+            out.append(int(top[np.argmin(occ.rank[top])]))
+        return out
+
+
+def relax(problem: Problem) -> Relaxation | None:
+    """Solve the stage-1 linear relaxation (deterministic; milliseconds where the integer
+    program takes minutes). None when even the relaxation has no solution."""
+    m = _model(problem)
+    c = np.zeros(m.n + 1)
+    c[m.n] = 1.0
+    h = _highs(m, c, np.inf, integer=False)
+    with _solver_output_suppressed():
+        h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value)
+    duals = np.abs(
+        np.asarray(solution.row_dual)[m.burden_rows : m.burden_rows + len(problem.people)]
+    )
+    return Relaxation(float(x[m.n]), x, duals)
+
+
+def solve_exact(
+    problem: Problem,
+    upper: int | None = None,
+    node_limit: int = NODE_LIMIT,
+    start: list[int] | None = None,
+) -> ExactResult | None:
+    """(max, total)-optimal choice, or None when no clash-free plan exists or none was found.
+    `upper` bounds the largest burden (a plan known to reach it); `start` is such a plan, to
+    begin the search from."""
+    m = _model(problem)
+    c1 = np.zeros(m.n + 1)
+    c1[m.n] = 1.0
+    h = _highs(m, c1, float(upper) if upper is not None else np.inf, integer=True)
+    h.setOptionValue("mip_max_nodes", int(node_limit))
+    h.setOptionValue("mip_rel_gap", 1e-7)
+    given = _as_solution(problem, m, start) if start is not None else None
+    with _solver_output_suppressed():
+        if given is not None:
+            h.setSolution(given)
+        h.run()
+        first = _found(h)
+        if first is None:
+            return None
+        proven1 = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        # Costs are integers, so the optimum is too: rounding up only absorbs solver tolerance.
+        m_star = float(np.ceil(first[m.n] - 1e-6))
+        h.changeColBounds(m.n, 0.0, m_star)
+        h.changeColsCost(m.n + 1, np.arange(m.n + 1, dtype=np.int32), m.total)
+        h.run()
+        second = _found(h)
+        proven2 = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    x = second if second is not None else first
     choice = [
-        int(np.argmax(x[offsets[o] : offsets[o] + len(occ.slots)]))
+        int(np.argmax(x[m.offsets[o] : m.offsets[o] + len(occ.slots)]))
         for o, occ in enumerate(problem.occs)
     ]
-    return ExactResult(choice, bool(res1.status == 0 and res2.status == 0))
+    return ExactResult(choice, bool(proven1 and proven2 and second is not None))
+
+
+def _found(h: highspy.Highs) -> np.ndarray | None:
+    """The best integer solution of the last run, if it found one."""
+    if h.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return None
+    return np.asarray(h.getSolution().col_value)
+
+
+def _as_solution(problem: Problem, m: _Model, choice: list[int]) -> highspy.HighsSolution | None:
+    if min(choice, default=0) < 0:
+        return None
+    x = np.zeros(m.n + 1)
+    for o, s in enumerate(choice):
+        x[m.offsets[o] + s] = 1.0
+    x[m.n] = float(problem.burden(choice).max(initial=0))
+    given = highspy.HighsSolution()
+    given.col_value = list(x)
+    return given

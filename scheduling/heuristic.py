@@ -19,6 +19,8 @@ from scheduling.availability import BoolArray
 from scheduling.candidates import Problem
 from scheduling.zones import IntArray
 
+FloatArray = np.ndarray
+
 ROUNDS = 10  # greedy passes with re-weighting (fewer for very large components)
 MAX_PASSES = 400  # improving moves per round
 RELIEF_TRIES = 6  # slots tried per hot occurrence in the compound moves
@@ -313,16 +315,26 @@ class _Search:
 
 
 def solve_heuristic(
-    problem: Problem, rounds: int = ROUNDS, start: list[int] | None = None
+    problem: Problem,
+    rounds: int = ROUNDS,
+    start: list[int] | None = None,
+    weights: FloatArray | None = None,
+    enough: int | None = None,
 ) -> list[int]:
     """A clash-free choice (−1 where an occurrence could not be placed at all). With `start`
-    (say, every pair at its own optimum), the first round polishes that instead of a greedy pass."""
+    (say, every pair at its own optimum), the first round polishes that instead of a greedy pass;
+    `weights` (a person's share of the largest burden, e.g. from the linear relaxation) seed
+    the greedy passes instead of equal weights. Rounds stop early once every occurrence is
+    seated and the largest burden is at most `enough` (a bound nothing can beat, say)."""
     search = _Search(problem)
     if len(problem.occs) > 1_000:
         rounds = min(rounds, 2)
     elif len(problem.occs) > 150:
         rounds = min(rounds, 2)
-    weights = np.ones(len(problem.people))
+    if weights is None or not weights.sum() > 0:
+        weights = np.ones(len(problem.people))
+    else:
+        weights = np.maximum(weights / weights.mean(), 0.05)
     best: list[int] | None = None
     best_key: tuple[int, int, int, int] | None = None
     for round_ in range(rounds):
@@ -336,6 +348,8 @@ def solve_heuristic(
         k = (sum(1 for c in search.choice if c < 0), *_key(search.burden))
         if best_key is None or k < best_key:
             best, best_key = list(search.choice), k
+        if enough is not None and best_key[0] == 0 and best_key[1] <= enough:
+            break
         top = max(float(search.burden.max(initial=0)), 1.0)
         weights = weights * np.exp(2.0 * (search.burden / top - 1.0))
         weights = weights / weights.mean()

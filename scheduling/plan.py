@@ -27,7 +27,7 @@ from scheduling.candidates import (
     blocking_budget,
     potential_conflicts,
 )
-from scheduling.exact import solve_exact
+from scheduling.exact import NODE_LIMIT, relax, solve_exact
 from scheduling.heuristic import solve_heuristic
 from scheduling.model import (
     ComponentReport,
@@ -43,7 +43,13 @@ from scheduling.rhythm import settle_rhythm
 from scheduling.stars import pairs_start, solve_star
 from scheduling.weeks import build_grid, to_datetime
 
-EXACT_LIMIT = 4_000  # kept candidate slots in a component up to which we solve by MILP
+SMALL_EXACT = 500  # kept candidate slots up to which integer programming decides outright
+SMALL_NODES = 5_000  # its branch-and-bound budget (small components finish in far fewer)
+EXACT_LIMIT = 4_000  # beyond SMALL_EXACT, slots up to which a far-off heuristic gets MILP help
+BUDGET_NODES = 300  # the help's budget: a good plan in about a second, not a proof
+RELAX_LIMIT = 60_000  # slots up to which the linear relaxation is worth its time
+TIGHT = 1.02  # the heuristic stops improving a plan this close to the relaxation's bound
+GAP = 1.05  # a plan this close to it gets no integer programming
 EXACT_PROGRAM_OCCURRENCES = 5_000  # programs up to this size get MILP wherever it is needed
 PARALLEL_MIN_COMPONENTS = 400  # below this, starting processes costs more than it saves
 PARALLEL_MIN_OCCURRENCES = 20_000
@@ -112,11 +118,19 @@ def _key(problem: Problem, choice: Sequence[int]) -> tuple[int, int]:
     return int(burden.max(initial=0)), int(burden.sum())
 
 
+def _seat_key(problem: Problem, choice: Sequence[int]) -> tuple[int, int, int]:
+    return (sum(1 for c in choice if c < 0), *_key(problem, choice))
+
+
 def solve(problem: Problem, method: str = "auto", exact_ok: bool = True) -> Solved:
     """Choose one kept slot per occurrence (−1: none left without double-booking someone).
 
-    Fast exact methods first (nothing to trade, two people, a star reaching its bound); then
-    integer programming for small components of small programs; the heuristic beyond.
+    Fast exact methods first (nothing to trade, two people, a star reaching its bound), and
+    integer programming outright for small components, where it takes milliseconds. Beyond,
+    the heuristic first: from the pairs' own optima, and from the linear relaxation's choice
+    with its people's weights. The relaxation's value bounds the optimum from below, so a plan
+    within GAP of it is within GAP of the best there is; only a plan further off gets a
+    bounded integer program (a node budget, so the same input gives the same plan anywhere).
     """
     if not problem.occs:
         return Solved([], "trivial", True)
@@ -137,21 +151,49 @@ def solve(problem: Problem, method: str = "auto", exact_ok: bool = True) -> Solv
                 return Solved(star.choice, "star", True)
             fallback = Solved(star.choice, "star", False)
     size = sum(len(o.slots) for o in problem.occs)
-    if method == "exact" or (exact_ok and size <= EXACT_LIMIT):
-        exact = solve_exact(problem)
+    if method == "exact" or (exact_ok and size <= SMALL_EXACT):
+        exact = solve_exact(problem, node_limit=NODE_LIMIT if method == "exact" else SMALL_NODES)
         if exact is not None and exact.optimal:
             return Solved(exact.choice, "milp", True)
         guess = fallback or Solved(
             solve_heuristic(problem, start=pairs_start(problem)), "heuristic", False
         )
-        if exact is not None and (
-            min(guess.choice) < 0 or _key(problem, exact.choice) <= _key(problem, guess.choice)
+        if exact is not None and _seat_key(problem, exact.choice) <= _seat_key(
+            problem, guess.choice
         ):
             return Solved(exact.choice, "milp", False)
         return guess
-    return fallback or Solved(
-        solve_heuristic(problem, start=pairs_start(problem)), "heuristic", False
-    )
+    # heuristic first; the relaxation says how far from the optimum it can be
+    tries = [fallback] if fallback is not None else []
+    relaxed = relax(problem) if size <= RELAX_LIMIT else None
+    bound = int(np.ceil(relaxed.bound - 1e-6)) if relaxed is not None else None
+    if relaxed is not None and bound is not None:
+        guided = solve_heuristic(
+            problem,
+            start=relaxed.start(problem),
+            weights=relaxed.weights,
+            enough=int(bound * TIGHT),
+        )
+        tries.append(Solved(guided, "heuristic+lp", False))
+    if bound is None or _seat_key(problem, tries[-1].choice)[1] > bound * TIGHT:
+        plain = solve_heuristic(problem, start=pairs_start(problem), enough=bound)
+        tries.append(Solved(plain, "heuristic", False))
+    best = min(tries, key=lambda t: _seat_key(problem, t.choice))
+    if bound is None:
+        return best
+    unseated, worst, _ = _seat_key(problem, best.choice)
+    if not unseated and worst <= bound:
+        return best  # the largest burden is the least possible
+    if exact_ok and size <= EXACT_LIMIT and (unseated or worst > bound * GAP):
+        exact = solve_exact(
+            problem,
+            upper=None if unseated else worst,
+            node_limit=BUDGET_NODES,
+            start=None if unseated else best.choice,
+        )
+        if exact is not None and _seat_key(problem, exact.choice) < _seat_key(problem, best.choice):
+            return Solved(exact.choice, "milp", exact.optimal)
+    return best
 
 
 def _busy(
@@ -461,3 +503,28 @@ def spec_series(spec: ProgramSpec, series_id: str) -> Series:
         if s.id == series_id:
             return s
     raise KeyError(series_id)
+
+
+def lower_bound(spec: ProgramSpec, ledger: Iterable[LedgerEntry] = ()) -> int:
+    """No plan of `spec` has a smaller largest burden than this (minutes²): the largest of
+    the components' linear-relaxation bounds. A plan's worst burden over it is how far from
+    the optimum the plan can at most be."""
+    planner = _Planner(spec, list(ledger), "auto", shapes=False)
+    best = 0
+    for job in planner.jobs:
+        index = {e: i for i, e in enumerate(job.members)}
+        found = [planner.source.candidates(s, w, index) for s, w in job.todo]
+        raw = [f for f in found if isinstance(f, Candidates)]
+        if not raw:
+            best = max(best, int(job.base.max(initial=0)))
+            continue
+        conflicts = potential_conflicts(raw)
+        others: list[list[Candidates]] = [[] for _ in raw]
+        for a, b in conflicts:
+            others[a].append(raw[b])
+            others[b].append(raw[a])
+        occs = [planner.source.pruned(o, blocking_budget(o, others[i])) for i, o in enumerate(raw)]
+        relaxed = relax(Problem(job.members, job.base, occs, conflicts))
+        if relaxed is not None:
+            best = max(best, int(np.ceil(relaxed.bound - 1e-6)))
+    return best

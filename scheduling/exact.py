@@ -91,10 +91,12 @@ def _clique_rows(problem: Problem, offsets: list[int]) -> list[list[int]]:
             var_parts.append(offsets[o] + picked.astype(np.int64))
         begin, end = np.concatenate(begin_parts), np.concatenate(end_parts)
         occ_of, var = np.concatenate(occ_parts), np.concatenate(var_parts)
+        kinds = np.unique(occ_of)
+        if kinds.size < 2:
+            continue  # they attend the slots of one occurrence at most
         times = np.unique(begin)
         cover = (begin[:, None] <= times[None, :]) & (end[:, None] > times[None, :])
         # at least two different occurrences running at that instant
-        kinds = np.unique(occ_of)
         per_occ = np.stack([cover[occ_of == k].any(axis=0) for k in kinds])
         useful = per_occ.sum(axis=0) >= 2
         # maximal: not contained in the next instant's set

@@ -11,8 +11,8 @@ those and carries their burden, so re-planning mid-program continues the rotatio
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -402,56 +402,81 @@ class _Planner:
         )
 
 
-def _solve_jobs(
-    spec: ProgramSpec, entries: Sequence[LedgerEntry], method: str, indices: Sequence[int]
-) -> list[tuple[int, Outcome]]:
-    """Worker process entry: rebuild the planner (deterministic) and solve some components."""
-    planner = _Planner(spec, entries, method, shapes=False)
-    return [(i, planner.solve(i)) for i in indices]
+_WORKER: _Planner | None = None  # a worker process's own planner, built once
 
 
-def _warm() -> None:
-    """Runs first in each worker so its imports overlap the parent's preparation."""
+def _start_worker(spec: ProgramSpec, entries: Sequence[LedgerEntry], method: str) -> None:
+    """Worker process start: rebuild the planner (deterministic) once, for all its tasks."""
+    global _WORKER
+    _WORKER = _Planner(spec, entries, method, shapes=False)
+
+
+def _solve_jobs(indices: Sequence[int]) -> list[tuple[int, Outcome]]:
+    """Worker process task: solve some components."""
+    assert _WORKER is not None
+    return [(i, _WORKER.solve(i)) for i in indices]
+
+
+Progress = Callable[[int, int], None]  # (components solved, components to solve)
 
 
 def _solve_many(
     planner: _Planner,
-    entries: Sequence[LedgerEntry],
     indices: list[int],
     pool: ProcessPoolExecutor | None,
     workers: int,
+    progress: Progress | None,
+    done: list[int],
+    total: int,
 ) -> dict[int, Outcome]:
+    out: dict[int, Outcome] = {}
     if pool is None or len(indices) < PARALLEL_MIN_COMPONENTS:
-        return {i: planner.solve(i) for i in indices}
-    buckets: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for i in sorted(indices, key=lambda i: (-planner.jobs[i].weight(), i)):  # longest first
-        k = loads.index(min(loads))
-        buckets[k].append(i)
-        loads[k] += planner.jobs[i].weight()
+        for i in indices:
+            out[i] = planner.solve(i)
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], total)
+        return out
+    # small tasks, heaviest first, handed out as workers free up: the load evens out and
+    # progress can be told
+    order = sorted(indices, key=lambda i: (-planner.jobs[i].weight(), i))
+    size = max(10, len(order) // (workers * 12))
     futures = [
-        pool.submit(_solve_jobs, planner.spec, entries, planner.method, sorted(b))
-        for b in buckets
-        if b
+        pool.submit(_solve_jobs, sorted(order[k : k + size])) for k in range(0, len(order), size)
     ]
-    return {i: out for f in futures for i, out in f.result()}
+    for future in as_completed(futures):
+        for i, outcome in future.result():
+            out[i] = outcome
+        done[0] += size
+        if progress is not None:
+            progress(min(done[0], total), total)
+    return out
 
 
 def plan_program(
-    spec: ProgramSpec, ledger: Iterable[LedgerEntry] = (), *, method: str = "auto", workers: int = 1
+    spec: ProgramSpec,
+    ledger: Iterable[LedgerEntry] = (),
+    *,
+    method: str = "auto",
+    workers: int = 1,
+    progress: Progress | None = None,
 ) -> Plan:
     """The fair plan of `spec`, continuing from `ledger`. Same input, same plan, whatever
-    `workers` (processes sharing a large program's components) is."""
+    `workers` (processes sharing a large program's components) is. `progress` is told how
+    many of the components are solved, now and then."""
     entries = list(ledger)
     big = sum(len(s.weeks) for s in spec.series) >= PARALLEL_MIN_OCCURRENCES
     if workers > 1 and big:
         # spawn, never fork: the caller (a daemon) may hold threads
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for _ in range(workers):
-                pool.submit(_warm)  # workers start importing while we prepare
-            return _plan(spec, entries, method, pool, workers)
-    return _plan(spec, entries, method, None, 1)
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(spec, entries, method),
+        ) as pool:
+            return _plan(spec, entries, method, pool, workers, progress)
+    return _plan(spec, entries, method, None, 1, progress)
 
 
 def _plan(
@@ -460,6 +485,7 @@ def _plan(
     method: str,
     pool: ProcessPoolExecutor | None,
     workers: int,
+    progress: Progress | None = None,
 ) -> Plan:
     planner = _Planner(spec, entries, method)
     jobs = planner.jobs
@@ -468,11 +494,15 @@ def _plan(
         if job.shape is not None:
             first.setdefault(job.shape, i)
     leader = [i if job.shape is None else first[job.shape] for i, job in enumerate(jobs)]
-    outcomes = _solve_many(planner, entries, sorted(set(leader)), pool, workers)
+    leaders = sorted(set(leader))
+    followers = [i for i in range(len(jobs)) if i not in set(leaders)]
+    done = [0]
+    outcomes = _solve_many(planner, leaders, pool, workers, progress, done, len(leaders))
     # blocked reasons name people, so components copying a leader that had any are solved anew
-    followers = [i for i in range(len(jobs)) if i not in outcomes]
     again = [i for i in followers if any(isinstance(x, Blocked) for x in outcomes[leader[i]].seats)]
-    outcomes.update(_solve_many(planner, entries, again, pool, workers))
+    outcomes.update(
+        _solve_many(planner, again, pool, workers, progress, done, len(leaders) + len(again))
+    )
     for i in followers:
         outcomes.setdefault(i, outcomes[leader[i]])
     occurrences: dict[str, list[Occurrence]] = {s.id: [] for s in spec.series}

@@ -20,6 +20,7 @@ from service.crashpoints import crash_point
 from service.inbound import Inbound
 from service.ingest import Inbox, Ingester, IngestReport
 from service.jobs import Jobs
+from service.plans import PlanCache
 from service.sending import Sender
 from service.store.store import Store
 
@@ -37,11 +38,12 @@ class App:
         inbox: Inbox | None = None,
         inbox_name: str = "inbox",
         worker: str = "rota",
+        plans: PlanCache | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
-        self.jobs = Jobs(config, store, secret, clock)
+        self.jobs = Jobs(config, store, secret, clock, plans)
         self.sender = Sender(store.outbox, transport, clock, worker)
         self.sender.should_stop = lambda: self.stopping
         self.inbox = inbox

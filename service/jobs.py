@@ -17,7 +17,7 @@ import heapq
 import json
 import logging
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -34,6 +34,7 @@ from scheduling.rebook import rebook
 from service.clock import Clock
 from service.config.model import Config, PersonConfig
 from service.emails import Mailer, load_templates
+from service.plans import PlanCache, plan_key
 from service.program import checkin_cadence, program_spec, series_of
 from service.rhythm import (
     deliverable,
@@ -91,7 +92,14 @@ def _iso(dt: datetime) -> str:
 
 
 class Jobs:
-    def __init__(self, config: Config, store: Store, secret: bytes | None, clock: Clock) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        secret: bytes | None,
+        clock: Clock,
+        plans: PlanCache | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
@@ -103,11 +111,14 @@ class Jobs:
         self._agenda: list[Item] = []
         self._deadlines: dict[tuple[str, int], datetime] = {}
         self._plan: Plan | None = None
+        self._rekey = False  # occurrences were pinned as planned: store the plan anew
+        self.on_plan: Callable[[int, int], None] | None = None  # planning progress, if wanted
         self.invites_dirty = True  # every series is checked against the plan
         self._stale_series: set[str] = set()  # only these are
         self.invites_open = week_start(config, 0) - INVITE_LEAD
         self.done: list[str] = []  # a log of what was decided, for tests and --once
         self.work = WorkLog(store, self.mailer.templates.revision(repr(config)))
+        self.plans = plans or PlanCache(store)
 
     # -- the agenda ---------------------------------------------------------------------------
     def rebuild(self, unpark: bool = False) -> None:
@@ -221,6 +232,7 @@ class Jobs:
             self._run_item(now, item)
         if now >= self.invites_open and (self.invites_dirty or self._stale_series):
             self.sync_invites(now, None if self.invites_dirty else set(self._stale_series))
+        self._keep_plan(now)
         with self.store.engine.begin() as conn:
             self.store.put(conn, WATERMARK, now.astimezone(UTC).isoformat())
         return self.done
@@ -592,8 +604,16 @@ class Jobs:
 
     # -- invites ------------------------------------------------------------------------------
     def plan(self) -> Plan:
+        """The plan for the config and the ledger now: from the store when it was computed
+        for exactly these before (a restart, a reload that changed nothing it depends on)."""
         if self._plan is None:
-            self._plan = plan_program(self.spec, self.store.ledger())
+            ledger = self.store.ledger()
+            self._plan = self.plans.plan(
+                self.spec,
+                ledger,
+                lambda: plan_program(self.spec, ledger, progress=self.on_plan),
+                self.clock.now(),
+            )
         return self._plan
 
     def fingerprint(self, s: Series) -> str:
@@ -804,6 +824,13 @@ class Jobs:
             )
         self._pin(plan, s, keep)
 
+    def _keep_plan(self, now: datetime) -> None:
+        """Store the current plan under the ledger as it is now (after pins), so a restart
+        finds the very plan this process works from."""
+        if self._rekey and self._plan is not None:
+            self.plans.put(plan_key(self.spec, self.store.ledger()), self._plan, now)
+        self._rekey = False
+
     def _pin(self, plan: Plan, s: Series, keep: Mapping[int, Occurrence]) -> None:
         """Fix every occurrence that went out, so re-planning continues the rotation."""
         with self.store.engine.begin() as conn:
@@ -813,7 +840,10 @@ class Jobs:
                 if self.store.fix(
                     conn, LedgerEntry(s.id, o.week, o.start, dict(o.cost), tuple(o.left_out))
                 ):
-                    self._plan = None
+                    # the plan already has this occurrence where it was pinned: it stays the
+                    # plan (planning again could only move what has not gone out yet, and
+                    # send updates for nothing); it is kept under the new ledger below
+                    self._rekey = True
 
     def _cancel_series(self, st: SeriesState, now: datetime, reason: str) -> None:
         sequence = st.sequence + 1

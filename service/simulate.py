@@ -26,6 +26,8 @@ from mail.maildir import DatedMaildirInbox, MaildirOutbox
 from service.app import App
 from service.clock import ManualClock
 from service.config.model import Config
+from service.plans import PlanCache, reader
+from service.progress import Progress
 from service.rhythm import week_start
 from service.store import schema
 from service.store.store import Store
@@ -93,7 +95,12 @@ def _outbox_dir(out: Path) -> Iterator[Path | None]:
 
 
 async def simulate(
-    config: Config, out: Path, start: datetime, end: datetime, secret: bytes
+    config: Config,
+    out: Path,
+    start: datetime,
+    end: datetime,
+    secret: bytes,
+    progress: Progress | None = None,
 ) -> Simulation:
     result = Simulation()
     out = Path(out)
@@ -105,12 +112,21 @@ async def simulate(
         transport = MaildirOutbox(out, clock.now)
         transport.fsync = False  # a simulation's files need no durability
         inbox = DatedMaildirInbox(out, clock.now)
-        app = App(config, store, secret, clock, transport, inbox, "simulation", "simulate")
+        # the real store's plans are reused when one was made for the same inputs (read only)
+        real = reader(config.store.url)
+        plans = PlanCache(store, [real] if real is not None else [])
+        app = App(config, store, secret, clock, transport, inbox, "simulation", "simulate", plans)
+        if progress is not None:
+            app.jobs.on_plan = lambda done, total: progress.say(
+                f"planning, {done:,} of {total:,} groups of people solved"
+            )
         app.start()
         try:
             while True:
                 await app.step()
                 now = clock.now()
+                if progress is not None:
+                    progress.say(f"at {now:%Y-%m-%d %H:%M} UTC, running to {end:%Y-%m-%d}")
                 times = [t for t in (app.next_wakeup(), inbox.next_arrival(now)) if t is not None]
                 if not times or min(times) > end:
                     break
@@ -126,6 +142,8 @@ async def simulate(
         finally:
             await app.close()
             store.close()
+            if real is not None:
+                real.dispose()
     return result
 
 

@@ -7,14 +7,18 @@ import os
 import sys
 
 from scheduling.plan import plan_program
+from service.clock import SystemClock
 from service.config.load import load_config
 from service.errors import UsageError
+from service.plans import PlanCache
 from service.program import program_spec
+from service.progress import Progress
 from service.render.plan_html import render_html
 from service.render.plan_ics import export_stamp, render_ics
 from service.render.plan_json import render_json
 from service.render.plan_table import render_table
 from service.render.view import PlanView
+from service.store.store import Store, store_exists
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,7 +26,23 @@ def run(args: argparse.Namespace) -> int:
     if args.first and args.last and args.last < args.first:
         raise UsageError(f"--until {args.last} is before --from {args.first}")
     workers = min(os.cpu_count() or 1, 4)  # used only when the program is large
-    plan = plan_program(program_spec(config), method=args.method, workers=workers)
+    spec = program_spec(config)
+    # the program from scratch (no ledger), kept in the store when there is one, so that
+    # simulate and preview reuse it; no store is created for it
+    store = Store(config.store.url) if store_exists(config.store.url) else None
+    progress = Progress("planning, groups of people solved")
+    try:
+        plan = PlanCache(store).plan(
+            spec,
+            [],
+            lambda: plan_program(spec, method=args.method, workers=workers, progress=progress),
+            SystemClock().now(),
+            args.method,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    progress.finish()
     view = PlanView(plan, args.first, args.last)
     names = {p.email: p.name for p in config.people}
     if args.format == "json":

@@ -1,7 +1,8 @@
 """`rota preview -c FILE KIND [--to EMAIL] [--series ID] [--week N]`: print the exact .eml.
 
-Nothing is sent or stored. When a store exists its state is used (an invite's SEQUENCE, a
-mentee's goals and last check-in); otherwise the email is what Rota would send first.
+Nothing is sent, and nothing but the plan (a cache) is stored. When a store exists its state
+is used (an invite's SEQUENCE, a mentee's goals and last check-in, the plan the daemon made);
+otherwise the email is what Rota would send first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from service.config.load import load_config
 from service.config.model import Config
 from service.emails import Mailer, load_templates
 from service.errors import UsageError
+from service.plans import PlanCache
 from service.program import program_spec, program_weeks
 from service.store.store import SeriesState, Store, store_exists
 from service.wiring import secret_of
@@ -60,7 +62,9 @@ def build(config: Config, args: argparse.Namespace, store: Store | None) -> list
     now = SystemClock().now()
     kind = args.kind
     if kind in ("invite", "cancel"):
-        plan = plan_program(program_spec(config), store.ledger() if store else ())
+        spec = program_spec(config)
+        ledger = store.ledger() if store else []
+        plan = PlanCache(store).plan(spec, ledger, lambda: plan_program(spec, ledger), now)
         ids = [s.id for s in plan.program.series]
         if not ids:
             raise UsageError("this config has no meeting series")

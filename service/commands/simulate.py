@@ -17,6 +17,7 @@ from pathlib import Path
 
 from service.config.load import load_config
 from service.errors import UsageError
+from service.progress import Progress
 from service.simulate import SimulatedEmail, day_start, default_start, simulate, simulation_secret
 from service.wiring import secret_of
 
@@ -43,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.mail.maildir
     from_env = os.environ.get(config.program.secret_env)
     secret = secret_of(config) if from_env else simulation_secret(config)
-    result = asyncio.run(simulate(config, out, start, end, secret or simulation_secret(config)))
+    progress = Progress("simulating")
+    result = asyncio.run(
+        simulate(config, out, start, end, secret or simulation_secret(config), progress)
+    )
+    progress.finish(f"{len(result.emails)} emails")
     if result.moved_aside is not None:
         print(f"rota: kept the previous outbox as {result.moved_aside}", file=sys.stderr)
     if result.replies:

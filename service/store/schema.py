@@ -201,3 +201,12 @@ work = Table(
     Column("last_error", Text, nullable=False),
     Column("revision", String(64), nullable=False),  # config+templates it failed under
 )
+
+# Plans computed before, by everything they depend on (service/plans.py, v4): a cache.
+plans = Table(
+    "plans",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("data", Text, nullable=False),  # JSON of the occurrences, burdens, components
+)

@@ -16,7 +16,9 @@ from tests.support.configs import plan_json_of
 from tests.support.reference import check_plan
 
 
-@pytest.mark.parametrize(("seed", "people"), [(0, 8), (1, 8), (2, 8), (0, 20), (1, 35), (2, 50)])
+@pytest.mark.parametrize(
+    ("seed", "people"), [(0, 8), (1, 8), (2, 8), (0, 20), (1, 35), (2, 50), (3, 50)]
+)
 def test_a_realistic_program_is_planned_within_five_percent_of_the_optimum(
     seed: int, people: int
 ) -> None:

@@ -545,11 +545,24 @@ class Jobs:
         ).all()
         planned = unschedulable = 0
         plan = self.plan()
-        for occs in plan.occurrences.values():
+        blocked = []  # the week's and the next two weeks': who to talk to, and why
+        for sid, occs in plan.occurrences.items():
             for occ in occs:
                 if occ.week == week:
                     planned += occ.start is not None
                     unschedulable += occ.start is None
+                if occ.start is None and week <= occ.week <= week + 2:
+                    s = self.series.get(sid)
+                    names = [self.people[e].name if e in self.people else e for e in occ.blocked_by]
+                    blocked.append(
+                        {
+                            "week": occ.week,
+                            "title": s.title if s else sid,
+                            "who": ", ".join(names),
+                            "reason": occ.reason,
+                        }
+                    )
+        blocked.sort(key=lambda b: (b["week"], b["title"]))
         r_t = schema.rsvps
         declined = conn.execute(
             select(func.count()).where(r_t.c.week == week, r_t.c.partstat == "DECLINED")
@@ -582,6 +595,7 @@ class Jobs:
                 "planned": planned,
                 "declined": declined or 0,
                 "unschedulable": unschedulable,
+                "blocked": blocked,
             },
             "review": [
                 {

@@ -8,6 +8,7 @@ import sys
 
 from scheduling.plan import plan_program
 from service.clock import SystemClock
+from service.commands.check_config import warnings
 from service.config.load import load_config
 from service.errors import UsageError
 from service.plans import PlanCache
@@ -23,6 +24,8 @@ from service.store.store import Store, store_exists
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    for line in warnings(config, args.config):  # series that can never meet, and the fix
+        print(line, file=sys.stderr)
     if args.first and args.last and args.last < args.first:
         raise UsageError(f"--until {args.last} is before --from {args.first}")
     workers = min(os.cpu_count() or 1, 4)  # used only when the program is large

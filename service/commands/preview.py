@@ -100,7 +100,7 @@ def build(config: Config, args: argparse.Namespace, store: Store | None) -> list
             "checkins": {"received": 0, "expected": len(config.pairs), "late": 0, "missing": []},
             "escalations": [],
             "answers": {"count": 0, "median_hours": None},
-            "meetings": {"planned": 0, "declined": 0, "unschedulable": 0},
+            "meetings": {"planned": 0, "declined": 0, "unschedulable": 0, "blocked": []},
             "review": [],
             "outbox": {"pending": 0, "failed": 0, "parked": 0, "unconfirmed": 0, "problems": []},
             "bounces": [],

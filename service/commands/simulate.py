@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from datetime import timedelta
@@ -36,6 +37,9 @@ def _table(emails: list[SimulatedEmail]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the summary below says what happened to every reply; the daemon's log lines would only
+    # repeat it (errors still show)
+    logging.getLogger("rota").setLevel(logging.DEBUG if args.debug else logging.ERROR)
     config = load_config(args.config)
     start = day_start(config, args.first) if args.first else default_start(config)
     end = day_start(config, args.until) + timedelta(days=1)

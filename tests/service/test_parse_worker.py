@@ -93,3 +93,21 @@ def test_rota_parse_does_not_read_a_huge_file_whole(tmp_path: Path, rota) -> Non
     out = json.loads(done.out)
     assert done.code == 0 and out["kind"] == "unknown" and out["message_id"] == "<big@x>"
     assert "too large (200.0 MB" in out["reason"]
+
+
+def test_the_worker_needs_nothing_of_the_callers_main(tmp_path: Path) -> None:
+    # `python -c` (or any host whose __main__ cannot be imported again) may run Rota
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys; from service.parsing import ParserProcess; p = ParserProcess(); "
+        "print(p.parse_blocking(sys.stdin.buffer.read()).kind); p.close()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=GOOD, cwd=tmp_path, capture_output=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.stdout.decode().strip() == "checkin", done.stderr.decode()[-500:]

@@ -326,7 +326,7 @@ class CandidateSource:
         self.people = people
         self.zone = zone
         self.busy = busy
-        self._offsets: dict[tuple[str, int], object] = {}
+        self._offsets: dict[str, list[object]] = {}  # zone → per week (see _steady_offset)
         self._regimes: dict[tuple[str, int], tuple[object, ...] | None] = {}
         self._own: dict[str, tuple[tuple[object, ...], str, frozenset[int]]] = {}
         self._raw: dict[tuple[object, ...], Candidates | None] = {}
@@ -336,18 +336,26 @@ class CandidateSource:
     def _steady_offset(self, zone: str, week: int) -> object:
         """The zone's UTC offset if it holds all week (with a day's margin); otherwise the week
         itself, since candidates then follow that week's own changes."""
-        if (zone, week) in self._offsets:
-            return self._offsets[(zone, week)]
+        found = self._offsets.get(zone)
+        if found is None:
+            found = self._offsets[zone] = self._zone_weeks(zone)
+        return found[week]
+
+    def _zone_weeks(self, zone: str) -> list[object]:
+        """_steady_offset of every week of the program, for one zone, at once."""
         from scheduling.zones import offset_table
 
         grid = self.model.grid
-        lo, hi = int(grid.bounds[week]) - DAY, int(grid.bounds[week + 1]) + DAY
-        table = offset_table(zone, int(grid.bounds[0]) // DAY - 1, int(grid.bounds[-1]) // DAY + 1)
-        offs = table.offset(np.asarray([lo, hi], dtype=np.int64))
-        inside = any(lo < t.at <= hi for t in table.transitions)
-        found: object = ("week", week) if inside or offs[0] != offs[1] else int(offs[0])
-        self._offsets[(zone, week)] = found
-        return found
+        bounds = grid.bounds.astype(np.int64)
+        lo, hi = bounds[:-1] - DAY, bounds[1:] + DAY
+        table = offset_table(zone, int(bounds[0]) // DAY - 1, int(bounds[-1]) // DAY + 1)
+        off_lo, off_hi = table.offset(lo), table.offset(hi)
+        moves = np.asarray([t.at for t in table.transitions], dtype=np.int64)
+        out: list[object] = []
+        for w in range(len(lo)):
+            inside = bool(((moves > lo[w]) & (moves <= hi[w])).any()) if moves.size else False
+            out.append(("week", w) if inside or off_lo[w] != off_hi[w] else int(off_lo[w]))
+        return out
 
     def regime(self, series: Series, week: int) -> tuple[object, ...] | None:
         """What this occurrence's candidates depend on, or None when they are its own."""

@@ -65,19 +65,19 @@ def _index(problem: Problem) -> tuple[list[int], int]:
 
 def _clique_rows(problem: Problem, offsets: list[int]) -> list[list[int]]:
     """Sets of variables of which at most one may be 1 (a person in two places at once): for
-    each person and week, the meetings they would attend that run at one instant. Only the
-    maximal sets are kept (the smaller ones are implied), found for all instants of a week at
-    once: a slots × instants coverage matrix, its distinct columns, those not contained in
-    the next one."""
-    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (person, week) → (occ, col)
+    each person, the meetings they would attend that run at one instant. Only the maximal
+    sets are kept (the smaller ones are implied). A person's slots fall into clusters that
+    overlap in time (about a week each; a late Sunday meeting can reach into Monday); each
+    cluster is done at once: a slots × instants coverage matrix, the instants where two or
+    more occurrences run, those whose set is not contained in the next one's."""
+    by_person: dict[int, list[tuple[int, int]]] = {}  # person → (occurrence, its column)
     for o in sorted({o for pair in problem.conflicts for o in pair}):
-        occ = problem.occs[o]
-        for col, person in enumerate(occ.members.tolist()):
-            groups.setdefault((person, occ.week), []).append((o, col))
+        for col, person in enumerate(problem.occs[o].members.tolist()):
+            by_person.setdefault(person, []).append((o, col))
     rows: list[list[int]] = []
     seen: set[tuple[int, ...]] = set()
-    for key in sorted(groups):
-        members = groups[key]
+    for person in sorted(by_person):
+        members = by_person[person]
         if len(members) < 2:
             continue  # one occurrence's own slots are already "exactly one"
         begin_parts, end_parts, occ_parts, var_parts = [], [], [], []
@@ -91,23 +91,38 @@ def _clique_rows(problem: Problem, offsets: list[int]) -> list[list[int]]:
             var_parts.append(offsets[o] + picked.astype(np.int64))
         begin, end = np.concatenate(begin_parts), np.concatenate(end_parts)
         occ_of, var = np.concatenate(occ_parts), np.concatenate(var_parts)
-        kinds = np.unique(occ_of)
-        if kinds.size < 2:
-            continue  # they attend the slots of one occurrence at most
-        times = np.unique(begin)
-        cover = (begin[:, None] <= times[None, :]) & (end[:, None] > times[None, :])
-        # at least two different occurrences running at that instant
-        per_occ = np.stack([cover[occ_of == k].any(axis=0) for k in kinds])
-        useful = per_occ.sum(axis=0) >= 2
-        # maximal: not contained in the next instant's set
-        contained = np.zeros(times.size, dtype=np.bool_)
-        contained[:-1] = ~(cover[:, :-1] & ~cover[:, 1:]).any(axis=0)
-        for j in np.flatnonzero(useful & ~contained).tolist():
-            clique = tuple(sorted(var[cover[:, j]].tolist()))
-            if clique not in seen:
-                seen.add(clique)
-                rows.append(list(clique))
+        order = np.lexsort((var, begin))
+        begin, end, occ_of, var = begin[order], end[order], occ_of[order], var[order]
+        reach = np.maximum.accumulate(end)  # a cluster ends where nothing before reaches on
+        cuts = np.flatnonzero(begin[1:] >= reach[:-1]) + 1
+        for part in np.split(np.arange(begin.size), cuts):
+            if np.unique(occ_of[part]).size >= 2:
+                _cluster_cliques(begin[part], end[part], occ_of[part], var[part], rows, seen)
     return rows
+
+
+def _cluster_cliques(
+    begin: np.ndarray,
+    end: np.ndarray,
+    occ_of: np.ndarray,
+    var: np.ndarray,
+    rows: list[list[int]],
+    seen: set[tuple[int, ...]],
+) -> None:
+    times = np.unique(begin)
+    cover = (begin[:, None] <= times[None, :]) & (end[:, None] > times[None, :])
+    # at least two different occurrences running at that instant
+    kinds = np.unique(occ_of)
+    per_occ = np.stack([cover[occ_of == k].any(axis=0) for k in kinds])
+    useful = per_occ.sum(axis=0) >= 2
+    # maximal: not contained in the next instant's set
+    contained = np.zeros(times.size, dtype=np.bool_)
+    contained[:-1] = ~(cover[:, :-1] & ~cover[:, 1:]).any(axis=0)
+    for j in np.flatnonzero(useful & ~contained).tolist():
+        clique = tuple(sorted(var[cover[:, j]].tolist()))
+        if clique not in seen:
+            seen.add(clique)
+            rows.append(list(clique))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ those and carries their burden, so re-planning mid-program continues the rotatio
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -339,16 +340,27 @@ def _occurrence(s: Series, week: int, seat: Seat | Blocked, start_of_week: int) 
             blocked_by=s.members,
             reason="every slot left overlaps another meeting of a member",
         )
-    start = to_datetime(start_of_week + seat.offset)
+    start = _EPOCH + timedelta(seconds=start_of_week + seat.offset)
+    members = s.members
+    attendees: tuple[str, ...] = members
+    left_out: tuple[str, ...] = ()
+    if all(seat.attend):  # the common case, built without a pass over the members
+        pass
+    else:
+        attendees = tuple(m for m, a in zip(members, seat.attend, strict=True) if a)
+        left_out = tuple(m for m, a in zip(members, seat.attend, strict=True) if not a)
     return Occurrence(
-        series_id=s.id,
-        week=week,
-        start=start,
-        end=start + timedelta(minutes=s.duration),
-        attendees=tuple(m for m, a in zip(s.members, seat.attend, strict=True) if a),
-        left_out=tuple(m for m, a in zip(s.members, seat.attend, strict=True) if not a),
-        cost=dict(zip(s.members, seat.cost, strict=True)),
+        s.id,
+        week,
+        start,
+        start + timedelta(minutes=s.duration),
+        attendees,
+        left_out,
+        dict(zip(members, seat.cost, strict=True)),
     )
+
+
+_EPOCH = to_datetime(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,19 +449,35 @@ def _solve_many(
             if progress is not None:
                 progress(done[0], total)
         return out
-    # small tasks, heaviest first, handed out as workers free up: the load evens out and
-    # progress can be told
+    # small tasks, heaviest first, handed out as processes free up: the load evens out and
+    # progress can be told. This process works too: it takes the lightest tasks from the
+    # other end of the list while the pool's processes hold theirs.
     order = sorted(indices, key=lambda i: (-planner.jobs[i].weight(), i))
     size = max(10, len(order) // (workers * 12))
-    futures = [
-        pool.submit(_solve_jobs, sorted(order[k : k + size])) for k in range(0, len(order), size)
-    ]
-    for future in as_completed(futures):
-        for i, outcome in future.result():
-            out[i] = outcome
-        done[0] += size
+    chunks = deque(sorted(order[k : k + size]) for k in range(0, len(order), size))
+    running: set[Future[list[tuple[int, Outcome]]]] = set()
+
+    def collect(finished: Iterable[Future[list[tuple[int, Outcome]]]]) -> None:
+        for future in finished:
+            running.discard(future)
+            for i, outcome in future.result():
+                out[i] = outcome
+                done[0] += 1
         if progress is not None:
             progress(min(done[0], total), total)
+
+    while chunks or running:
+        while chunks and len(running) < workers:
+            running.add(pool.submit(_solve_jobs, chunks.popleft()))
+        if chunks:
+            mine = chunks.pop()
+            for i in mine:
+                out[i] = planner.solve(i)
+                done[0] += 1
+            collect([f for f in list(running) if f.done()])
+        else:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            collect(finished)
     return out
 
 
@@ -467,15 +495,16 @@ def plan_program(
     entries = list(ledger)
     big = sum(len(s.weeks) for s in spec.series) >= PARALLEL_MIN_OCCURRENCES
     if workers > 1 and big:
-        # spawn, never fork: the caller (a daemon) may hold threads
+        # spawn, never fork: the caller (a daemon) may hold threads; this process is one of
+        # the `workers`
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
-            max_workers=workers,
+            max_workers=workers - 1,
             mp_context=context,
             initializer=_start_worker,
             initargs=(spec, entries, method),
         ) as pool:
-            return _plan(spec, entries, method, pool, workers, progress)
+            return _plan(spec, entries, method, pool, workers - 1, progress)
     return _plan(spec, entries, method, None, 1, progress)
 
 
@@ -495,7 +524,8 @@ def _plan(
             first.setdefault(job.shape, i)
     leader = [i if job.shape is None else first[job.shape] for i, job in enumerate(jobs)]
     leaders = sorted(set(leader))
-    followers = [i for i in range(len(jobs)) if i not in set(leaders)]
+    leading = set(leaders)
+    followers = [i for i in range(len(jobs)) if i not in leading]
     done = [0]
     outcomes = _solve_many(planner, leaders, pool, workers, progress, done, len(leaders))
     # blocked reasons name people, so components copying a leader that had any are solved anew
@@ -520,11 +550,12 @@ def _plan(
             )
         )
     ordered = {sid: tuple(sorted(v, key=lambda o: o.week)) for sid, v in occurrences.items()}
-    totals = {p.email: 0 for p in spec.people}
+    totals = dict.fromkeys((p.email for p in spec.people), 0)
     for occs_of in ordered.values():
         for o in occs_of:
             for m, c in o.cost.items():
-                totals[m] += c
+                if c:
+                    totals[m] += c
     return Plan(spec, ordered, totals, tuple(reports))
 
 

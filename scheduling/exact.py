@@ -95,9 +95,10 @@ def _clique_rows(problem: Problem, offsets: list[int]) -> list[list[int]]:
         begin, end, occ_of, var = begin[order], end[order], occ_of[order], var[order]
         reach = np.maximum.accumulate(end)  # a cluster ends where nothing before reaches on
         cuts = np.flatnonzero(begin[1:] >= reach[:-1]) + 1
-        for part in np.split(np.arange(begin.size), cuts):
-            if np.unique(occ_of[part]).size >= 2:
-                _cluster_cliques(begin[part], end[part], occ_of[part], var[part], rows, seen)
+        for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, begin.size].tolist(), strict=True):
+            occs = occ_of[lo:hi]
+            if hi - lo >= 2 and occs.min() != occs.max():
+                _cluster_cliques(begin[lo:hi], end[lo:hi], occs, var[lo:hi], rows, seen)
     return rows
 
 
@@ -109,7 +110,7 @@ def _cluster_cliques(
     rows: list[list[int]],
     seen: set[tuple[int, ...]],
 ) -> None:
-    times = np.unique(begin)
+    times = begin[np.r_[True, begin[1:] != begin[:-1]]]  # begin is sorted
     cover = (begin[:, None] <= times[None, :]) & (end[:, None] > times[None, :])
     # at least two different occurrences running at that instant
     kinds = np.unique(occ_of)

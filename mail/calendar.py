@@ -50,6 +50,7 @@ class SeriesEvent:
     description: str = ""
     sequence: int = 0
     dtstamp: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
+    location: str = ""  # a video link or a room (LOCATION)
     extra_weeks: tuple[int, ...] = ()  # series weeks with no meeting (unschedulable/cancelled)
 
 
@@ -154,6 +155,8 @@ def _base(ev: SeriesEvent, dtstart: datetime, dtend: datetime, optional: frozens
     e.add("dtend", dtend)
     if ev.description:
         e.add("description", ev.description)
+    if ev.location:
+        e.add("location", ev.location)
     e.add("status", "CONFIRMED")
     e.add("transp", "OPAQUE")
     e.add("organizer", _address(ev.organizer[1], ev.organizer[0]))

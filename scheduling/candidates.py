@@ -168,10 +168,14 @@ def occurrence_candidates(
     )
 
 
-def _away_in_week(person: Person, grid: WeekGrid, week: int) -> list[Away]:
-    monday = grid.monday(week)
+def _away_in_week(person: Person, grid: WeekGrid, week: int, margin: int = 0) -> list[Away]:
+    """Away periods touching the program week (widened by `margin` days on each side: a
+    person's local dates reach a day past the program zone's week on either end)."""
+    monday = grid.monday(week).toordinal()
     return [
-        a for a in person.away if a.first.toordinal() <= monday.toordinal() + 6 and a.last >= monday
+        a
+        for a in person.away
+        if a.first.toordinal() <= monday + 6 + margin and a.last.toordinal() >= monday - margin
     ]
 
 
@@ -382,7 +386,7 @@ class CandidateSource:
         grid = self.model.grid
         weeks = set()
         for w in range(grid.weeks):
-            if p.away and _away_in_week(p, grid, w):
+            if p.away and _away_in_week(p, grid, w, margin=1):
                 weeks.add(w)
             first, last = grid.bounds[w] - DAY, grid.bounds[w + 1] + DAY
             if any(first < b_end and b_start < last for b_start, b_end in self.busy.get(email, ())):

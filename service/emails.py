@@ -28,6 +28,7 @@ from mail.templates import Templates
 from mail.tokens import make_token, reply_address, sent_ref
 from scheduling.model import Occurrence, Plan, Series
 from service.config.model import Config, PersonConfig
+from service.program import location_of
 from service.resources import templates_dir
 
 SECTION_TITLES = (
@@ -331,6 +332,7 @@ class Mailer:
             description=description,
             sequence=sequence,
             dtstamp=dtstamp,
+            location=location_of(self.config, s.id),
         )
 
     def description(
@@ -340,7 +342,11 @@ class Mailer:
         goals_done: Sequence[Mapping[str, Any]] = (),
     ) -> str:
         ctx = self._base(
-            series={"title": series.title, "kind": series.kind},
+            series={
+                "title": series.title,
+                "kind": series.kind,
+                "location": location_of(self.config, series.id),
+            },
             goals_open=list(goals_open),
             goals_done=list(goals_done),
         )
@@ -380,7 +386,12 @@ class Mailer:
             ]
             ctx = self._base(
                 recipient=self._who(p),
-                series={"title": s.title, "duration": s.duration, "kind": s.kind},
+                series={
+                    "title": s.title,
+                    "duration": s.duration,
+                    "kind": s.kind,
+                    "location": location_of(self.config, s.id),
+                },
                 update=update,
                 upcoming=[_local_view(o, p) for o in upcoming[:6]],
                 more=max(0, len(upcoming) - 6),

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import IO
 
@@ -88,6 +89,15 @@ class _Timeout(Exception):
     pass
 
 
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(5)
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+
+
 class ParserProcess:
     """One worker process, started on first use and replaced when it hangs or dies."""
 
@@ -116,6 +126,8 @@ class ParserProcess:
             close_fds=True,
         )
         self._proc = proc
+        # a parser dropped without close() (a test, an embedding) takes its worker with it
+        weakref.finalize(self, _reap, proc)
         self._receive(proc, STARTUP_SECONDS)
         return proc
 

@@ -128,3 +128,20 @@ def program_spec(config: Config) -> ProgramSpec:
         people=tuple(core_person(p) for p in config.people),
         series=series_of(config),
     )
+
+
+def location_of(config: Config, series_id: str) -> str:
+    """Where a series meets: the pair's or group's own location, else its cadence's."""
+    kind, _, rest = series_id.partition("/")
+    if kind == "group":
+        for g in config.groups:
+            if g.name == rest:
+                cadence = config.meetings.get(g.cadence)
+                return g.location or (cadence.location if cadence else "")
+        return ""
+    mentor, _, mentee = rest.partition("/")
+    cadence = config.meetings.get(kind)
+    for pair in config.pairs:
+        if pair.mentor == mentor and pair.mentee == mentee:
+            return pair.location or (cadence.location if cadence else "")
+    return cadence.location if cadence else ""

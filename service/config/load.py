@@ -219,7 +219,7 @@ def _pairs(r: _Reader, raw: list[Any], known: set[str]) -> list[PairConfig]:
             r.fail(path, f"duplicate pair {mentor} → {mentee}", "remove one of them")
         else:
             seen.add((mentor, mentee))
-            out.append(PairConfig(mentor, mentee))
+            out.append(PairConfig(mentor, mentee, v["location"] or ""))
     return out
 
 
@@ -312,7 +312,7 @@ def _groups(
             if name is not None and raw_members is not None and not members and not raw_members:
                 r.fail(f"{path}.members", "a group needs members")
             continue
-        out.append(GroupConfig(name, tuple(members), cadence, quorum))
+        out.append(GroupConfig(name, tuple(members), cadence, quorum, v["location"] or ""))
     return out
 
 
@@ -337,7 +337,9 @@ def _cadences(r: _Reader, raw: object) -> tuple[CheckinCadence, dict[str, Meetin
         v = r.table(body, f"cadences.{name}", spec)
         if None in (v["every"], v["duration"], v["offset"]):
             continue
-        meetings[name] = MeetingCadence(name, v["every"], v["duration"], v["offset"])
+        meetings[name] = MeetingCadence(
+            name, v["every"], v["duration"], v["offset"], v["location"] or ""
+        )
     return checkin, meetings
 
 
@@ -381,6 +383,13 @@ def _phases(r: _Reader, raw: list[Any], cadence_names: set[str]) -> list[Phase]:
                         f"{where}.{k}",
                         "a phase cannot change a meeting's length",
                         "an invite series keeps one duration; change every or switch it off",
+                    )
+                    continue
+                if k == "location":
+                    r.fail(
+                        f"{where}.{k}",
+                        "a phase cannot change where a series meets",
+                        "set location on the cadence, the pair or the group",
                     )
                     continue
                 if k not in allowed:

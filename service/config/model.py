@@ -48,6 +48,7 @@ class PersonConfig:
 class PairConfig:
     mentor: str
     mentee: str
+    location: str = ""  # the pair's own meeting place; "" = the cadence's
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class GroupConfig:
     members: tuple[str, ...]
     cadence: str
     quorum: int  # resolved to a count
+    location: str = ""  # the group's own meeting place; "" = the cadence's
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class MeetingCadence:
     every: int  # weeks
     duration: int  # minutes
     offset: int = 0  # weeks
+    location: str = ""  # a video link or a room, for every series of this cadence
 
 
 @dataclass(frozen=True, slots=True)

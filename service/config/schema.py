@@ -76,6 +76,17 @@ def _optional_text(value: object) -> str:
     return f.text(value, allow_empty=True)
 
 
+def location(value: object) -> str:
+    """Where a meeting happens: a video link or a room, one line for the invite."""
+    raw = f.text(value, allow_empty=True)
+    if len(raw) > 500:
+        raise f.Invalid("is too long for a location", "use a link or a short place name")
+    return raw
+
+
+LOCATION_HELP = "where it happens: a video link or a room, shown in every invite"
+
+
 PROGRAM = (
     Field("name", f.text, REQUIRED, "shown in every subject line and report"),
     Field(
@@ -138,6 +149,7 @@ AWAY = (
 PAIR = (
     Field("mentor", f.email, REQUIRED, "a person's email"),
     Field("mentee", f.email, REQUIRED, "a person's email"),
+    Field("location", location, "", "this pair's own meeting place (default: the cadence's)"),
 )
 
 GROUP = (
@@ -147,6 +159,7 @@ GROUP = (
     Field(
         "quorum", lambda v: v, None, "members needed: a count, or a share rounded up; default all"
     ),
+    Field("location", location, "", "this group's own meeting place (default: the cadence's)"),
 )
 
 CHECKIN = (
@@ -176,6 +189,7 @@ CALL = (
     Field("every", f.weeks, "2w", "weeks between calls"),
     Field("duration", f.minutes, "30m", "length of each call"),
     Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first call in this program week"),
+    Field("location", location, "", LOCATION_HELP),
 )
 
 REVIEW = (
@@ -184,6 +198,7 @@ REVIEW = (
     Field(
         "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first review in this program week"
     ),
+    Field("location", location, "", LOCATION_HELP),
 )
 
 GROUP_CADENCE = (
@@ -192,6 +207,7 @@ GROUP_CADENCE = (
     Field(
         "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first meeting in this program week"
     ),
+    Field("location", location, "", LOCATION_HELP),
 )
 
 FIXED_CADENCES = {"checkin": CHECKIN, "call": CALL, "review": REVIEW}

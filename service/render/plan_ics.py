@@ -12,6 +12,7 @@ from mail.calendar import Attendee, Meeting, SeriesEvent, build_calendar, series
 from mail.ids import series_uid
 from scheduling.model import Plan
 from service.config.model import Config
+from service.program import location_of
 from service.render.view import PlanView
 
 
@@ -41,6 +42,7 @@ def series_event(
         description=description,
         sequence=sequence,
         dtstamp=dtstamp,
+        location=location_of(config, s.id),
     )
 
 

@@ -1,6 +1,7 @@
 // Expand every VEVENT series of iCalendar files with Mozilla's ical.js, as Thunderbird would.
 // Usage: node expand.mjs FILE... → one JSON document on stdout:
 //   {"events": [{"uid", "start", "end", "recurrence_id", "summary", "status", "method",
+//                "sequence", "location", "description",
 //                "attendees": [{"email", "role", "partstat", "rsvp"}]}], "errors": [...]}
 // Times are UTC ISO strings. Only the VTIMEZONEs inside each file are used, so a wrong
 // VTIMEZONE shows up as a wrong instant.
@@ -58,6 +59,7 @@ for (const file of process.argv.slice(2)) {
         recurrence_id: iso(d.recurrenceId), summary: item.summary,
         status: item.component.getFirstPropertyValue("status"),
         sequence: item.component.getFirstPropertyValue("sequence"),
+        location: item.location || null, description: item.description || null,
         attendees: attendees(item.component),
       });
       n++;

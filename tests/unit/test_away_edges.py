@@ -1,0 +1,32 @@
+"""Away days at the edge of a program week: a person's local dates reach a day beyond the
+program zone's week on either side, so an away day there must still block them."""
+
+from __future__ import annotations
+
+from tests.support.configs import P, Program, plan_json_of
+from tests.support.reference import check_plan
+
+
+def test_an_away_sunday_before_a_kathmandu_week_still_blocks_new_york() -> None:
+    # week 2 starts Mon 30 Mar 00:00 in Kathmandu, which is still Sunday 29 Mar in New York,
+    # the last day p0 is away: no meeting of p0's may be put there
+    people = [
+        P("p0@x.org", "America/New_York", preferred="06:00-22:00", available="05:00-22:00",
+          workdays=["wed", "sun"], away=[("2026-03-23", "2026-03-29")]),
+        P("p1@x.org", "America/New_York", preferred="09:30-18:30", available="06:30-18:30",
+          workdays=["mon", "tue", "sun"]),
+    ]  # fmt: skip
+    config = Program(
+        people=people,
+        pairs=[("p0@x.org", "p1@x.org")],
+        starts="2026-03-16",
+        ends="2026-04-03",
+        timezone="Asia/Kathmandu",
+        call={"every": "1w", "duration": "30m"},
+        review={"every": "1w", "duration": "45m"},
+    ).load()
+    for method in ("heuristic", "auto"):
+        plan = plan_json_of(config, method=method)
+        assert check_plan(config, plan) == [], method
+        starts = [o.get("start", "") for s in plan["series"] for o in s["occurrences"]]
+        assert not any(s.startswith("2026-03-29") or s.startswith("2026-03-30T0") for s in starts)

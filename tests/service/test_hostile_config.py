@@ -26,18 +26,24 @@ def variant(tmp: Path, old: str, new: str) -> Path:
     return path
 
 
+def line_of(start: str) -> int:
+    """The example config's line that starts with `start` (1-based)."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    return next(i for i, x in enumerate(lines, start=1) if x.startswith(start))
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
         (
             'templates = ""',
             'templates = "no/such/folder"',
-            "rota.toml:152: mail.templates: no folder no/such/folder",
+            f"rota.toml:{line_of('templates = ')}: mail.templates: no folder no/such/folder",
         ),
         (
             'maildir = "var/mail"',
             'maildir = "rota.toml"',
-            "rota.toml:150: mail.maildir: rota.toml is a file, not a folder",
+            f"rota.toml:{line_of('maildir = ')}: mail.maildir: rota.toml is a file, not a folder",
         ),
     ],
 )

@@ -364,10 +364,14 @@ class Mailer:
         only: Sequence[str] = (),
         weeks: Collection[int] | None = None,
         send_times: Mapping[str, datetime] | None = None,
+        changes: Mapping[str, Any] | None = None,
+        revision: str = "",
     ) -> tuple[list[Outgoing], Anchor | None, bytes]:
         """One REQUEST per attendee (the body shows their own local times), all carrying the
         same calendar: every planned occurrence of the series (only `weeks`, if given).
-        `send_times` gives an attendee's email its own send time (their next workday)."""
+        `send_times` gives an attendee's email its own send time (their next workday);
+        `changes` says what an update moved and why (Jobs._changes); `revision` tells apart
+        updates of the same SEQUENCE (a new agenda)."""
         s = plan.series(series_id)
         desc = description if description is not None else self.description(s)
         ev = self.series_event(plan, series_id, sequence, send_at, desc, weeks)
@@ -393,6 +397,7 @@ class Mailer:
                     "location": location_of(self.config, s.id),
                 },
                 update=update,
+                changes=_changes_view(changes, p) if update and changes else None,
                 upcoming=[_local_view(o, p) for o in upcoming[:6]],
                 more=max(0, len(upcoming) - 6),
                 description=desc,
@@ -401,7 +406,11 @@ class Mailer:
             out.append(
                 Outgoing(
                     kind="invite",
-                    message_id=self._mid("invite", series_id, sequence, email),
+                    message_id=(
+                        self._mid("invite", series_id, sequence, email, revision)
+                        if revision
+                        else self._mid("invite", series_id, sequence, email)
+                    ),
                     sender=self.organizer(),
                     to=(Person(p.name, p.email),),
                     subject=r.subject,
@@ -512,6 +521,34 @@ def _meeting_view(m: Meeting, zone: str) -> dict[str, Any]:
         "local": f"{loc:%a %-d %b %Y, %H:%M}",
         "optional": False,
         "utc": m.start.astimezone(UTC).isoformat(),
+    }
+
+
+def _changes_view(changes: Mapping[str, Any], p: PersonConfig) -> dict[str, Any]:
+    """What an update changed, in the recipient's own local times."""
+    zone = ZoneInfo(p.timezone)
+
+    def local(dt: datetime) -> str:
+        return f"{dt.astimezone(zone):%a %-d %b %Y, %H:%M}"
+
+    if changes["kind"] == "agenda":
+        return dict(changes)
+    whys = {m["why"] for m in changes["moved"]} | {c["why"] for c in changes["cancelled"]}
+    return {
+        "kind": "schedule",
+        "why": whys.pop() if len(whys) == 1 else "",  # said once when it is one reason
+        "moved": [
+            {"week": m["week"], "from": local(m["from"]), "to": local(m["to"]), "why": m["why"]}
+            for m in changes["moved"]
+        ],
+        "added": [{"week": a["week"], "to": local(a["to"])} for a in changes["added"]],
+        "cancelled": [
+            {"week": c["week"], "from": local(c["from"]), "why": c["why"]}
+            for c in changes["cancelled"]
+        ],
+        "optional": list(changes["optional"]),
+        "joined": list(changes["joined"]),
+        "left": list(changes["left"]),
     }
 
 

@@ -630,24 +630,46 @@ class Jobs:
             )
         return self._plan
 
+    def member_facts(self, email: str) -> dict[str, Any]:
+        """What of a person a series' slots depend on, by name (to say what changed)."""
+        p = self.people[email]
+        return {
+            "time zone": p.timezone,
+            "preferred hours": [p.preferred.start, p.preferred.end],
+            "available hours": [p.available.start, p.available.end],
+            "workdays": sorted(p.workdays),
+            "away days": [(a.first.isoformat(), a.last.isoformat()) for a in p.away],
+            "miss cost": p.miss_cost,
+        }
+
     def fingerprint(self, s: Series) -> str:
         """What a series' slots depend on: its definition and its members' constraints."""
         facts: list[Any] = [s.kind, s.title, list(s.members), s.duration, list(s.weeks), s.quorum]
         for m in s.members:
-            p = self.people[m]
-            facts.append(
-                [
-                    p.timezone,
-                    p.preferred.start,
-                    p.preferred.end,
-                    p.available.start,
-                    p.available.end,
-                    sorted(p.workdays),
-                    [(a.first.isoformat(), a.last.isoformat()) for a in p.away],
-                    p.miss_cost,
-                ]
-            )
+            facts.append(list(self.member_facts(m).values()))
         return hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:32]
+
+    def _why(self, s: Series, live: SeriesState, week: int) -> str:
+        """Why an occurrence the attendees had moved or went: a decline, someone's changed
+        constraints, the program's cadences; said in a few words for the update."""
+        declined = self.store.get(f"moved-why:{s.id}:{week}")
+        if declined:
+            return declined
+        before = live.meta.get("facts") or {}
+        changed = []
+        for m in s.members:
+            old = before.get(m)
+            if old is None:
+                continue
+            now = json.loads(json.dumps(self.member_facts(m)))
+            what = [k for k, v in now.items() if old.get(k) != v]
+            if what:
+                changed.append(f"{self.people[m].name}'s {' and '.join(what)} changed")
+        if changed:
+            return "; ".join(changed)
+        if list(live.meta.get("weeks") or s.weeks) != list(s.weeks):
+            return "the program's meeting cadence changed"
+        return "the schedule was planned again"
 
     def _send_times(self, emails: Iterable[str], now: datetime) -> dict[str, datetime]:
         return {e: deliverable(self.people[e], now) for e in emails if e in self.people}
@@ -780,7 +802,14 @@ class Jobs:
         if not current and live is None:
             return  # nothing to invite to (yet): every occurrence unschedulable or past
         removed = [w for w, v in sent_before.items() if w not in current and v[0] > _iso(now)]
-        sequence = (st.sequence + 1) if st is not None else 0
+        changes = self._changes(s, live, sent_before, current, future, removed, attendees, now)
+        # only the text changed (a review's goals, a location): the same SEQUENCE, so calendars
+        # update the event without asking anyone to accept it again (RFC 5546 §2.1.4)
+        agenda_only = changes is not None and changes["kind"] == "agenda"
+        if st is None:
+            sequence = 0
+        else:
+            sequence = st.sequence if agenda_only and live is not None else st.sequence + 1
         weeks = set(current)
         with self.store.engine.begin() as conn:
             anchor: Anchor | None = live.anchor if live else None
@@ -795,18 +824,21 @@ class Jobs:
                     description=description,
                     weeks=weeks,
                     send_times=self._send_times(s.members, now),
+                    changes=changes,
+                    revision=digest if agenda_only else "",
                 )
                 for out in outs:
                     self._queue(conn, out, now, series_id=s.id)
             if live is not None:
                 old = _event_from_state(self.config, live, now, sequence)
                 if removed:
+                    why = "; ".join(dict.fromkeys(self._why(s, live, w) for w in sorted(removed)))
                     for out in self.mailer.cancel_event(
                         s.id,
                         old,
                         live.anchor,
                         sorted(removed),
-                        "the program's schedule changed",
+                        why,
                         self._send_times(s.members, now),
                     ):
                         self._queue(conn, out, now, series_id=s.id)
@@ -832,11 +864,76 @@ class Jobs:
                     digest,
                     {w: (v[0], v[1], list(v[2])) for w, v in current.items()},
                     False,
-                    {"title": s.title, "attendees": attendees, "fingerprint": fingerprint},
+                    {
+                        "title": s.title,
+                        "attendees": attendees,
+                        "fingerprint": fingerprint,
+                        "facts": {m: self.member_facts(m) for m in s.members},
+                        "weeks": list(s.weeks),
+                    },
                 ),
                 now,
             )
         self._pin(plan, s, keep)
+
+    def _changes(
+        self,
+        s: Series,
+        live: SeriesState | None,
+        sent_before: Mapping[int, tuple[str, str, list[str]]],
+        current: Mapping[int, tuple[str, str, list[str]]],
+        future: set[int],
+        removed: Sequence[int],
+        attendees: list[list[str]],
+        now: datetime,
+    ) -> dict[str, Any] | None:
+        """What an update changes, for its email: "agenda" when only the text did (a review's
+        goals); otherwise each moved, added and cancelled meeting with why."""
+        if live is None:
+            return None
+
+        def at(value: str) -> datetime:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+        moved = [
+            {
+                "week": w,
+                "from": at(sent_before[w][0]),
+                "to": at(current[w][0]),
+                "why": self._why(s, live, w),
+            }
+            for w in sorted(future)
+            if w in sent_before and sent_before[w][:2] != current[w][:2]
+        ]
+        optional = [
+            w
+            for w in sorted(future)
+            if w in sent_before
+            and sent_before[w][:2] == current[w][:2]
+            and sent_before[w][2] != current[w][2]
+        ]
+        added = [
+            {"week": w, "to": at(current[w][0])} for w in sorted(future) if w not in sent_before
+        ]
+        cancelled = [
+            {"week": w, "from": at(sent_before[w][0]), "why": self._why(s, live, w)}
+            for w in sorted(removed)
+        ]
+        joined = [
+            a[1] for a in attendees if a[0] not in {b[0] for b in live.meta.get("attendees", [])}
+        ]
+        left = [a[1] for a in live.meta.get("attendees", []) if a[0] not in s.members]
+        if not (moved or optional or added or cancelled or joined or left):
+            return {"kind": "agenda", "review": s.kind == "review"}
+        return {
+            "kind": "schedule",
+            "moved": moved,
+            "added": added,
+            "cancelled": cancelled,
+            "optional": optional,
+            "joined": joined,
+            "left": left,
+        }
 
     def _keep_plan(self, now: datetime) -> None:
         """Store the current plan under the ledger as it is now (after pins), so a restart
@@ -970,6 +1067,7 @@ class Jobs:
                 LedgerEntry(s.id, r.week, moved.start, dict(moved.cost), tuple(moved.left_out)),
             )
             self.store.put(conn, f"moved:{s.id}:{r.week}", now.isoformat())
+            self.store.put(conn, f"moved-why:{s.id}:{r.week}", f"{who} declined the time it had")
         self._plan = None
         self._stale_series.add(s.id)
         self.done.append(f"{_iso(now)} moved {s.id} week {r.week} to {_iso(moved.start)}")

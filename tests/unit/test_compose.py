@@ -228,3 +228,23 @@ def test_the_packaged_templates_ship_in_the_wheel() -> None:
         "digest.txt",
         "invite_description.txt",
     } <= names
+
+
+def test_no_template_subject_line_ends_in_a_block_tag() -> None:
+    # Jinja's trim_blocks eats the newline after a block tag: a Subject line ending in
+    # {% endif %} swallowed the greeting into the subject of every one-meeting cancel
+    for path in sorted(templates_dir().glob("*.txt")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert not first.rstrip().endswith("%}"), path.name
+
+
+def test_a_one_meeting_cancel_has_its_own_subject_line(mailer: Mailer) -> None:
+    from scheduling.plan import plan_program
+    from service.program import program_spec
+
+    plan = plan_program(program_spec(mailer.config))
+    sid = plan.program.series[0].id
+    week = next(o.week for o in plan.occurrences[sid] if o.start is not None)
+    [out, *_] = mailer.cancels(plan, sid, WHEN, 1, None, [week], "a test")
+    assert out.subject.startswith("Cancelled: ") and " on " in out.subject
+    assert "Hi " not in out.subject and out.text.startswith("Hi ")

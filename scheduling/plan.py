@@ -92,14 +92,16 @@ def _components(spec: ProgramSpec) -> list[tuple[tuple[str, ...], list[Series]]]
 
 def _zero_cost_choice(problem: Problem) -> list[int] | None:
     """A clash-free all-zero plan (best-ranked zero slots first), if there is an easy one: then
-    the component costs nothing and nothing can be fairer."""
+    the component costs nothing and nothing can be fairer. The occurrences with the fewest
+    free slots choose first (a mentee free only on Monday before one free on Monday or Friday)."""
     neighbours: list[list[int]] = [[] for _ in problem.occs]
     for a, b in problem.conflicts:
         neighbours[a].append(b)
         neighbours[b].append(a)
+    zeros = [np.flatnonzero(~occ.cost.any(axis=1)) for occ in problem.occs]
     choice = [-1] * len(problem.occs)
-    for o, occ in enumerate(problem.occs):
-        zero = np.flatnonzero(~occ.cost.any(axis=1))
+    for o in sorted(range(len(problem.occs)), key=lambda o: (zeros[o].size, o)):
+        occ, zero = problem.occs[o], zeros[o]
         for s in zero[np.argsort(occ.rank[zero], kind="stable")].tolist():
             if not any(choice[k] >= 0 and problem.clash(o, s, k, choice[k]) for k in neighbours[o]):
                 choice[o] = s

@@ -243,6 +243,46 @@ class Mailer:
             headers={"X-Rota-Week": str(week)},
         )
 
+    def nudge(
+        self,
+        mentee: str,
+        week: int,
+        send_at: datetime,
+        forward_id: str,
+        forward_subject: str,
+        delivered: datetime,
+    ) -> Outgoing:
+        """A reminder to the mentor, in the forward's thread, that a check-in waits."""
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        if mentor is None:
+            raise ValueError(f"{mentee} has no mentor to remind")
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor),
+            week={"number": week},
+            forward_subject=forward_subject,
+            delivered=f"{delivered.astimezone(ZoneInfo(mentor.timezone)):%a %-d %b, %H:%M}",
+        )
+        r = self.templates.render("nudge", ctx)
+        return Outgoing(
+            kind="nudge",
+            message_id=self._mid("nudge", mentee, week, forward_id),
+            sender=self.organizer(),
+            to=(Person(mentor.name, mentor.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(p.name, p.email),
+                Person(self.config.program.name, self._token_address("forward", week, mentee)),
+            ),
+            in_reply_to=forward_id,
+            references=(forward_id,),
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
     def evaluation(
         self, mentee: str, name: str, headings: Sequence[str], week: int, send_at: datetime
     ) -> Outgoing:

@@ -36,6 +36,7 @@ from service.config.model import Config, PersonConfig
 from service.emails import Mailer, load_templates
 from service.plans import PlanCache, plan_key
 from service.program import checkin_cadence, program_spec, series_of
+from service.records import forward_answer_hours
 from service.rhythm import (
     deliverable,
     digest_time,
@@ -66,7 +67,8 @@ _ORDER = {
     "reminder": 3,
     "evaluation": 4,
     "digest": 5,
-    "wake": 6,
+    "nudge": 6,
+    "wake": 7,
 }
 
 
@@ -159,6 +161,15 @@ class Jobs:
         for r in rows:
             if r.mentee in self.mentor_of:
                 items.append(self._reminder_item(r.mentee, r.week, r.sent_at))
+        with self.store.engine.connect() as conn:
+            c = schema.checkins
+            waiting = conn.execute(
+                select(c.c.id, c.c.forwarded_at).where(
+                    c.c.forward_id.is_not(None), c.c.answered_at.is_(None), c.c.nudged_at.is_(None)
+                )
+            ).all()
+        for fw in waiting:  # the handler waits for the forward's delivery if need be
+            items.append(_item(fw.forwarded_at + self.config.checkin.nudge_after, "nudge", fw.id))
         # work that failed is never covered by the watermark: back on the agenda for its retry
         for f in failures:
             if f.state == "retrying":
@@ -194,6 +205,8 @@ class Jobs:
             return f"evaluation '{key[1]}' to {key[0]}"
         if kind == "digest":
             return f"weekly digest, week {key[0]}"
+        if kind == "nudge":
+            return f"reminder to the mentor of check-in {key[0]}"
         return f"{kind} {' '.join(str(k) for k in key)}"
 
     def _watermark(self) -> datetime | None:
@@ -485,6 +498,7 @@ class Jobs:
     def _forward(self, now: datetime, r: Any) -> None:
         t = schema.checkins
         mentor = self.mentor_of.get(r.mentee)
+        forward_id = None
         with self.store.engine.begin() as conn:
             if mentor is not None and mentor in self.people and r.mentee in self.people:
                 record = json.loads(r.record)
@@ -500,7 +514,50 @@ class Jobs:
                     r.content_hash,
                 )
                 self._queue(conn, out, now, week=r.week)
-            conn.execute(update(t).where(t.c.id == r.id).values(forwarded_at=now))
+                if r.kind == "checkin":
+                    forward_id = out.message_id
+            conn.execute(
+                update(t).where(t.c.id == r.id).values(forwarded_at=now, forward_id=forward_id)
+            )
+        if forward_id is not None and self.config.checkin.nudge_after:
+            heapq.heappush(
+                self._agenda, _item(now + self.config.checkin.nudge_after, "nudge", r.id)
+            )
+
+    def _nudge(self, now: datetime, at: datetime, checkin_id: int) -> None:
+        """Remind the mentor once when a forwarded check-in is unanswered `nudge_after` after
+        the forward reached them (counted from its delivery, not its decision)."""
+        wait = self.config.checkin.nudge_after
+        c, o = schema.checkins, schema.outbox
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(c).where(c.c.id == checkin_id)).first()
+            sent = (
+                conn.execute(
+                    select(o.c.sent_at, o.c.subject, o.c.state).where(
+                        o.c.message_id == row.forward_id
+                    )
+                ).first()
+                if row is not None and row.forward_id
+                else None
+            )
+        if row is None or not wait or row.answered_at is not None or row.nudged_at is not None:
+            return
+        mentor = self.mentor_of.get(row.mentee)
+        if mentor is None or mentor not in self.people or sent is None:
+            return
+        if sent.state in ("failed", "parked"):
+            return  # the mentor never got it: the outbox problem is reported instead
+        if sent.sent_at is None or sent.sent_at + wait > now:
+            later = (sent.sent_at + wait) if sent.sent_at is not None else now + timedelta(hours=1)
+            heapq.heappush(self._agenda, _item(later, "nudge", checkin_id))
+            return
+        send_at = deliverable(self.people[mentor], now)
+        out = self.mailer.nudge(
+            row.mentee, row.week, send_at, row.forward_id, sent.subject, sent.sent_at
+        )
+        with self.store.engine.begin() as conn:
+            self._queue(conn, out, now, week=row.week)
+            conn.execute(update(c).where(c.c.id == checkin_id).values(nudged_at=now))
 
     # -- digest -------------------------------------------------------------------------------
     def _digest(self, now: datetime, at: datetime, week: int) -> None:
@@ -534,9 +591,7 @@ class Jobs:
                         "streak": len(self.missed_run(conn, m, digest_time(self.config, week))),
                     }
                 )
-        hours = [
-            (r.answered_at - r.received_at).total_seconds() / 3600 for r in rows if r.answered_at
-        ]
+        hours = forward_answer_hours(conn, rows)
         o = schema.outbox
         escalated = conn.execute(
             select(o.c.recipients, o.c.subject).where(

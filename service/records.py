@@ -6,15 +6,18 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from scheduling.model import cost_to_hours2
 from scheduling.plan import plan_program
+from service.clock import SystemClock
 from service.config.model import Config
+from service.plans import PlanCache
 from service.program import program_spec, series_of
 from service.store import schema
 from service.store.store import Store
@@ -130,12 +133,13 @@ def report(config: Config, store: Store) -> Report:
     out.attendance = list(table.values())
     hours: dict[str, list[float]] = defaultdict(list)
     forwarded: dict[str, int] = defaultdict(int)
-    for c in checkins:
-        if not c.mentor:
-            continue
-        forwarded[c.mentor] += 1
-        if c.answered_at is not None:
-            hours[c.mentor].append((c.answered_at - c.received_at).total_seconds() / 3600)
+    with store.engine.connect() as conn:
+        for c in checkins:
+            if not c.mentor:
+                continue
+            forwarded[c.mentor] += 1
+            # from the forward's delivery: the mentor cannot answer before they have it
+            hours[c.mentor].extend(forward_answer_hours(conn, [c]))
     for mentor in dict.fromkeys(p.mentor for p in config.pairs):
         h = hours.get(mentor, [])
         out.answers.append(
@@ -146,8 +150,28 @@ def report(config: Config, store: Store) -> Report:
                 round(statistics.median(h), 1) if h else None,
             )
         )
-    plan = plan_program(program_spec(config), store.ledger())
+    spec, ledger = program_spec(config), store.ledger()
+    plan = PlanCache(store).plan(
+        spec, ledger, lambda: plan_program(spec, ledger), SystemClock().now()
+    )
     out.burden = {p.email: cost_to_hours2(plan.burden.get(p.email, 0)) for p in config.people}
+    return out
+
+
+def forward_answer_hours(conn: Connection, rows: Sequence[Any]) -> list[float]:
+    """Hours from the delivery of each forward to the mentor's answer (rows of checkins)."""
+    ids = [r.forward_id for r in rows if r.answered_at is not None and r.forward_id]
+    if not ids:
+        return []
+    o = schema.outbox
+    sent = dict(
+        conn.execute(select(o.c.message_id, o.c.sent_at).where(o.c.message_id.in_(ids))).all()
+    )
+    out = []
+    for r in rows:
+        delivered = sent.get(r.forward_id) if r.forward_id else None
+        if r.answered_at is not None and delivered is not None:
+            out.append(max(0.0, (r.answered_at - delivered).total_seconds() / 3600))
     return out
 
 

@@ -328,6 +328,7 @@ def _cadences(r: _Reader, raw: object) -> tuple[CheckinCadence, dict[str, Meetin
         remind_after=c["remind_after"] or f.duration("2d"),
         escalate_after_missed=c["escalate_after_missed"] or 2,
         offset=c["offset"] or 0,
+        nudge_after=c["nudge_after"] if c["nudge_after"] is not None else f.duration("24h"),
     )
     meetings: dict[str, MeetingCadence] = {}
     for name, body in tables.items():

@@ -68,6 +68,7 @@ class CheckinCadence:
     remind_after: timedelta
     escalate_after_missed: int
     offset: int = 0
+    nudge_after: timedelta = timedelta(hours=24)  # a mentor's reminder to answer; 0: never
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,6 +181,14 @@ CHECKIN = (
         "tell the mentor after this many missed in a row",
     ),
     Field(
+        "nudge_after",
+        lambda v: f.span(
+            v, least=timedelta(0), most=timedelta(weeks=2), hint='use "0h" (off) to "2w"'
+        ),
+        "24h",
+        "remind a mentor this long after a forwarded check-in is delivered unanswered (0h: never)",
+    ),
+    Field(
         "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first prompt in this program week"
     ),
 )

@@ -65,11 +65,22 @@ def _v4(conn: Connection) -> None:
     schema.plans.create(conn)
 
 
+def _v5(conn: Connection) -> None:
+    """The forward of each check-in (answer times count from its delivery) and the mentor's
+    nudge."""
+    have = {c["name"] for c in inspect(conn).get_columns("checkins")}
+    if "forward_id" not in have:  # a store created by this version has them from step 1/2
+        conn.execute(text("ALTER TABLE checkins ADD COLUMN forward_id VARCHAR(300)"))
+    if "nudged_at" not in have:
+        conn.execute(text("ALTER TABLE checkins ADD COLUMN nudged_at TIMESTAMP"))
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1),
     (2, _v2),
     (3, _v3),
     (4, _v4),
+    (5, _v5),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -132,6 +132,8 @@ checkins = Table(
     Column("text", Text, nullable=False, default=""),  # what the mentee wrote, for search
     Column("answered_at", UTCDateTime),
     Column("forwarded_at", UTCDateTime),  # the forward to the mentor is in the outbox
+    Column("forward_id", String(300)),  # its Message-ID: answer times count from its delivery (v5)
+    Column("nudged_at", UTCDateTime),  # the mentor was reminded to answer (v5)
     Index("ix_checkins_mentee_week", "mentee", "week"),
     Index("ix_checkins_forwarded", "forwarded_at"),
     # one record per message, a message being its Message-ID *and* its content (v2)

@@ -21,7 +21,8 @@ KINDS = {
     "forward",
     "evaluation",
     "digest",
-    "notice",
+    "notice",  # extensions of SPEC §5's list: a decline nobody could rebook,
+    "nudge",  # and a mentor's reminder to answer a check-in
 }
 
 

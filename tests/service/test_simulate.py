@@ -293,7 +293,8 @@ def test_no_message_id_twice_and_every_email_is_what_spec_5_says(run) -> None:  
         "cancel",
         "evaluation",
         "digest",
-        "notice",
+        "notice",  # extensions of SPEC §5's list: a decline nobody could rebook,
+        "nudge",  # and a mentor's reminder to answer a check-in
     }
     assert kinds["digest"] == 10  # one per program week, the Monday after it
 

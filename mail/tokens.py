@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-KINDS = {"c": "checkin", "f": "forward", "e": "evaluation"}
+KINDS = {"c": "checkin", "f": "forward", "e": "evaluation", "m": "mentor-evaluation"}
 _TOKEN = re.compile(r"^([a-z])(\d{1,4})\.([a-z2-7]{8})\.([a-z2-7]{16})$")
 
 

@@ -45,10 +45,19 @@ def _attend_mask(problem: Problem, o: int) -> IntArray:
     return np.asarray((occ.attend * bits[None, :]).sum(axis=1), dtype=np.int64)
 
 
+COMBINATIONS_LIMIT = 2_000_000  # slot combinations of one bundle, before clashes are dropped
+
+
+class TooManyCombinations(Exception):
+    """A bundle (occurrences chained by possible clashes: a meeting late on Sunday reaching
+    into Monday joins two weeks) too large to enumerate; another solver takes over."""
+
+
 def bundle_options(
     problem: Problem, members: Sequence[int], width: int
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Non-clashing slot combinations of a bundle: (choices [k, len], costs [k, width], rank [k])."""
+    """Non-clashing slot combinations of a bundle: (choices [k, len], costs [k, width], rank [k]).
+    Raises TooManyCombinations before building more than COMBINATIONS_LIMIT rows."""
     first = problem.occs[members[0]]
     if len(members) == 1:  # an occurrence alone: its own frontier, the same for its whole regime
         key = ("options", tuple(first.members.tolist()), width)
@@ -66,6 +75,8 @@ def bundle_options(
         occ = problem.occs[o]
         mask_o = _attend_mask(problem, o)
         n, k = choice.shape[0], len(occ.slots)
+        if n * k > COMBINATIONS_LIMIT:
+            raise TooManyCombinations
         ok = np.ones((n, k), dtype=np.bool_)
         for prev_pos in range(pos):
             prev = problem.occs[members[prev_pos]]
@@ -143,8 +154,13 @@ def pair_frontier(problem: Problem) -> Frontier | None:
     backs: list[tuple[IntArray, IntArray]] = []
     options: list[IntArray] = []
     for members in groups:
-        choice, cost, rank = bundle_options(problem, members, 2)
+        try:
+            choice, cost, rank = bundle_options(problem, members, 2)
+        except TooManyCombinations:
+            return None
         if not len(choice):
+            return None
+        if len(a) * len(cost) > COMBINATIONS_LIMIT:
             return None
         na = (a[:, None] + cost[None, :, 0]).reshape(-1)
         nb = (b[:, None] + cost[None, :, 1]).reshape(-1)

@@ -38,6 +38,12 @@ SECTION_TITLES = (
     ("next_goals", "Next Week's Goals"),
     ("mentor_feedback", "Feedback for Mentor"),
 )
+DEFAULT_MENTOR_HEADINGS = (
+    "Progress I have seen",
+    "Where they need help",
+    "What I will do next",
+    "Feedback for the program",
+)
 DEFAULT_EVALUATION_HEADINGS = (
     "What went well",
     "What was hard",
@@ -279,6 +285,38 @@ class Mailer:
             ),
             in_reply_to=forward_id,
             references=(forward_id,),
+            date=send_at,
+            headers={"X-Rota-Week": str(week)},
+        )
+
+    def mentor_evaluation(
+        self, mentee: str, name: str, headings: Sequence[str], week: int, send_at: datetime
+    ) -> Outgoing:
+        """The mentor's side of an evaluation: about one mentee, to the mentor."""
+        p = self.person(mentee)
+        mentor = self.mentor_of(mentee)
+        if mentor is None:
+            raise ValueError(f"{mentee} has no mentor to ask")
+        ctx = self._base(
+            mentee=self._who(p),
+            mentor=self._who(mentor),
+            evaluation={"name": name, "headings": list(headings or DEFAULT_MENTOR_HEADINGS)},
+        )
+        r = self.templates.render("mentor_evaluation", ctx)
+        return Outgoing(
+            kind="evaluation",
+            message_id=self._mid("mentor-evaluation", name, mentee),
+            sender=self.organizer(),
+            to=(Person(mentor.name, mentor.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(
+                    self.config.program.name,
+                    self._token_address("mentor-evaluation", week, mentee),
+                ),
+            ),
             date=send_at,
             headers={"X-Rota-Week": str(week)},
         )

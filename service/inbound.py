@@ -148,7 +148,9 @@ class Inbound:
                 "mentee": verdict.mentee,
                 "mentor": mentor,
                 "week": verdict.week,
-                "kind": "evaluation" if verdict.reply_kind == "evaluation" else "checkin",
+                "kind": verdict.reply_kind
+                if verdict.reply_kind in ("evaluation", "mentor-evaluation")
+                else "checkin",
                 "message_id": parsed.message_id,
                 "content_hash": parsed.content_hash,
                 "received_at": now,
@@ -158,7 +160,10 @@ class Inbound:
             },
             ["message_id", "content_hash"],
         )
-        return "recorded", ("check-in" if added else "check-in already recorded") + (
+        what = {"evaluation": "evaluation", "mentor-evaluation": "mentor's evaluation"}.get(
+            verdict.reply_kind or "", "check-in"
+        )
+        return "recorded", (what if added else f"{what} already recorded") + (
             " (late)" if late else ""
         )
 

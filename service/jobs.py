@@ -66,6 +66,7 @@ _ORDER = {
     "prompt": 2,
     "reminder": 3,
     "evaluation": 4,
+    "mentor_evaluation": 4,
     "digest": 5,
     "nudge": 6,
     "wake": 7,
@@ -141,6 +142,9 @@ class Jobs:
                 at_ev = evaluation_time(self.config, pair.mentee, ev.on)
                 if at_ev is not None:
                     items.append(_item(at_ev, "evaluation", pair.mentee, ev.name))
+                at_mentor = evaluation_time(self.config, pair.mentor, ev.on) if ev.mentors else None
+                if at_mentor is not None:
+                    items.append(_item(at_mentor, "mentor_evaluation", pair.mentee, ev.name))
         for week in digest_weeks(self.config):
             items.append(_item(digest_time(self.config, week), "digest", week))
         for s in self.series.values():
@@ -201,6 +205,8 @@ class Jobs:
             return f"reminder to {key[0]}, week {key[1]}"
         if kind == "deadline":
             return f"missed check-in follow-up (escalation) for {key[0]}, week {key[1]}"
+        if kind == "mentor_evaluation":
+            return f"evaluation '{key[1]}' to the mentor of {key[0]}"
         if kind == "evaluation":
             return f"evaluation '{key[1]}' to {key[0]}"
         if kind == "digest":
@@ -477,6 +483,34 @@ class Jobs:
             )
             self._queue(conn, out, now, week=week)
 
+    def _mentor_evaluation(self, now: datetime, at: datetime, mentee: str, name: str) -> None:
+        """The mentor's evaluation of one mentee (on the mentor's own workday)."""
+        ev = next((e for e in self.config.evaluations if e.name == name), None)
+        mentor = self.mentor_of.get(mentee)
+        if ev is None or not ev.mentors or mentor is None or mentor not in self.people:
+            return
+        if now > at + timedelta(days=7):
+            if work_key("mentor_evaluation", mentee, name) in self.work.failures:
+                raise Stale(f"a week passed while it kept failing: no evaluation to {mentor}")
+            return
+        week = evaluation_week(self.config, ev.on)
+        with self.store.engine.begin() as conn:
+            if self._prompted(conn, "mentor-evaluation", mentee, week, name) is not None:
+                return
+            send_at = deliverable(self.people[mentor], now)
+            out = self.mailer.mentor_evaluation(mentee, name, ev.mentor_headings, week, send_at)
+            conn.execute(
+                schema.prompts.insert().values(
+                    kind="mentor-evaluation",
+                    mentee=mentee,
+                    week=week,
+                    name=name,
+                    message_id=out.message_id,
+                    sent_at=send_at,
+                )
+            )
+            self._queue(conn, out, now, week=week)
+
     def _forwards(self, now: datetime) -> None:
         """Every recorded check-in goes to the mentor (their next workday if need be); one
         that cannot be built is retried on its own and holds up nothing else."""
@@ -500,7 +534,9 @@ class Jobs:
         mentor = self.mentor_of.get(r.mentee)
         forward_id = None
         with self.store.engine.begin() as conn:
-            if mentor is not None and mentor in self.people and r.mentee in self.people:
+            if r.kind == "mentor-evaluation":
+                pass  # the mentor's own words: for the program team, not sent back to them
+            elif mentor is not None and mentor in self.people and r.mentee in self.people:
                 record = json.loads(r.record)
                 record["received_at"] = r.received_at
                 send_at = deliverable(self.people[mentor], now)

@@ -31,7 +31,7 @@ class Verdict:
     reason: str
     mentee: str | None = None
     week: int | None = None
-    reply_kind: str | None = None  # "checkin" | "forward" | "evaluation"
+    reply_kind: str | None = None  # "checkin" | "forward" | "evaluation" | "mentor-evaluation"
     series_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -155,6 +155,19 @@ def verify(
             mentee,
             found_token.week,
             found_token.kind,
+        )
+    if found_token.kind == "mentor-evaluation":
+        mentor = next((p.mentor for p in config.pairs if p.mentee == mentee), None)
+        if parsed.sender != mentor:
+            return Verdict(
+                "review",
+                f"the mentor's evaluation of {mentee} sent from {parsed.sender}, not their mentor",
+                mentee,
+                found_token.week,
+                found_token.kind,
+            )
+        return Verdict(
+            "apply", "the mentor's evaluation", mentee, found_token.week, found_token.kind
         )
     if found_token.kind == "forward":
         mentor = next((p.mentor for p in config.pairs if p.mentee == mentee), None)

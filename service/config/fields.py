@@ -264,6 +264,12 @@ def count(value: object, *, minimum: int = 1, maximum: int = 1_000_000) -> int:
     return value
 
 
+def boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, got {_show(value)}", "write true or false")
+    return value
+
+
 def choice(value: object, options: tuple[str, ...]) -> str:
     raw = text(value)
     if raw.lower() not in options:

@@ -556,7 +556,15 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
                 f"{v['on']} is outside the program",
                 f"pick a date from {p['starts']} to {p['ends']}",
             )
-        evaluations.append(Evaluation(v["name"], v["on"], tuple(v["headings"] or ())))
+        evaluations.append(
+            Evaluation(
+                v["name"],
+                v["on"],
+                tuple(v["headings"] or ()),
+                v["mentors"] if v["mentors"] is not None else True,
+                tuple(v["mentor_headings"] or ()),
+            )
+        )
     mail = _mail(r, data.get("mail"))
     st = r.table(data.get("store", {}), "store", s.STORE)
     if r.issues:

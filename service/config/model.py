@@ -92,6 +92,8 @@ class Evaluation:
     name: str
     on: date
     headings: tuple[str, ...] = ()
+    mentors: bool = True  # mentors are asked too, about each of their mentees
+    mentor_headings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,6 +226,8 @@ EVALUATION = (
     Field("name", f.text, REQUIRED, "subject of the evaluation prompt"),
     Field("on", f.day, REQUIRED, "local date the prompt goes out to each mentee"),
     Field("headings", text_list, (), "the prompt's headings; default: a mid-term/final set"),
+    Field("mentors", f.boolean, True, "mentors get one too, about each of their mentees"),
+    Field("mentor_headings", text_list, (), "the mentors' headings; default: a mentor's set"),
 )
 
 MAIL = (

@@ -7,7 +7,7 @@ are integers in minutes² (so every sum is exact); hours² appear only at the ed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -87,10 +87,21 @@ class Series:
     duration: int  # minutes
     weeks: tuple[int, ...]  # program weeks with an occurrence, ascending
     quorum: int  # members needed; every member for pairs
+    # facilitation that rotates (scheduling.roles), not part of the slot choice
+    roles: tuple[str, ...] = ()
+    volunteers: tuple[tuple[str, tuple[str, ...]], ...] = ()  # role → who may take it
 
     @property
     def is_group(self) -> bool:
         return self.kind == "group"
+
+    def role_plan(self, occurrences: Sequence[Occurrence]) -> dict[int, dict[str, str]]:
+        """week → role → email for these occurrences of this series (empty without roles)."""
+        if not self.roles:
+            return {}
+        from scheduling.roles import assign_roles
+
+        return assign_roles(self.members, occurrences, self.roles, dict(self.volunteers))
 
 
 @dataclass(frozen=True, slots=True)

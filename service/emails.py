@@ -413,11 +413,36 @@ class Mailer:
             location=location_of(self.config, s.id),
         )
 
+    def upcoming_roles(
+        self, plan: Plan, series_id: str, now: datetime | None = None, limit: int = 6
+    ) -> list[dict[str, str]]:
+        """Who facilitates the next meetings of a circle, by program week (for the agenda)."""
+        s = plan.series(series_id)
+        roles = s.role_plan(plan.occurrences[series_id])
+        out = []
+        for o in plan.occurrences[series_id]:
+            if o.start is None or (now is not None and o.start <= now) or o.week not in roles:
+                continue
+            start = self.config.program.starts
+            monday = start - timedelta(days=start.weekday()) + timedelta(weeks=o.week)
+            out.append(
+                {"week": f"week of {monday:%a %-d %b}", "text": self._roles_text(roles[o.week])}
+            )
+            if len(out) == limit:
+                break
+        return out
+
+    def _roles_text(self, given: Mapping[str, str]) -> str:
+        return ", ".join(
+            f"{role}: {self.person(who).name if who else 'open'}" for role, who in given.items()
+        )
+
     def description(
         self,
         series: Series,
         goals_open: Sequence[Mapping[str, Any]] = (),
         goals_done: Sequence[Mapping[str, Any]] = (),
+        roles: Sequence[Mapping[str, str]] = (),
     ) -> str:
         ctx = self._base(
             series={
@@ -427,6 +452,7 @@ class Mailer:
             },
             goals_open=list(goals_open),
             goals_done=list(goals_done),
+            roles=list(roles),
         )
         return self.templates.render("invite_description", ctx).text.strip()
 
@@ -451,7 +477,11 @@ class Mailer:
         `changes` says what an update moved and why (Jobs._changes); `revision` tells apart
         updates of the same SEQUENCE (a new agenda)."""
         s = plan.series(series_id)
-        desc = description if description is not None else self.description(s)
+        roles = s.role_plan(plan.occurrences[series_id])
+        if description is None:
+            upcoming_roles = self.upcoming_roles(plan, series_id, send_at) if roles else []
+            description = self.description(s, roles=upcoming_roles)
+        desc = description
         ev = self.series_event(plan, series_id, sequence, send_at, desc, weeks)
         events, used = series_with_anchor(ev, anchor)
         cal = bytes(build_calendar(events, method="REQUEST", span=self._span()).to_ical())
@@ -476,7 +506,13 @@ class Mailer:
                 },
                 update=update,
                 changes=_changes_view(changes, p) if update and changes else None,
-                upcoming=[_local_view(o, p) for o in upcoming[:6]],
+                upcoming=[
+                    {
+                        **_local_view(o, p),
+                        "roles": self._roles_text(roles[o.week]) if o.week in roles else "",
+                    }
+                    for o in upcoming[:6]
+                ],
                 more=max(0, len(upcoming) - 6),
                 description=desc,
             )

@@ -765,8 +765,10 @@ class Jobs:
     def _send_times(self, emails: Iterable[str], now: datetime) -> dict[str, datetime]:
         return {e: deliverable(self.people[e], now) for e in emails if e in self.people}
 
-    def _description(self, s: Series) -> str:
+    def _description(self, s: Series, plan: Plan | None = None, now: datetime | None = None) -> str:
         if s.kind != "review":
+            if s.roles and plan is not None:
+                return self.mailer.description(s, roles=self.mailer.upcoming_roles(plan, s.id, now))
             return self.mailer.description(s)
         mentee = s.members[1]
         t = schema.checkins
@@ -871,7 +873,7 @@ class Jobs:
             for w, o in keep.items()
         }
         attendees = [[m, self.people[m].name, self.people[m].timezone] for m in s.members]
-        description = self._description(s)
+        description = self._description(s, plan, now)
         digest = hashlib.sha256(description.encode()).hexdigest()[:16]
         future = {w for w, v in current.items() if v[0] > _iso(now)}
         if live is not None:

@@ -114,7 +114,17 @@ def series_of(config: Config) -> tuple[Series, ...]:
         cadence = config.meetings[g.cadence]
         weeks = occurrence_weeks(_segments(config, g.cadence, cadence))
         out.append(
-            Series(f"group/{g.name}", "group", g.name, g.members, cadence.duration, weeks, g.quorum)
+            Series(
+                f"group/{g.name}",
+                "group",
+                g.name,
+                g.members,
+                cadence.duration,
+                weeks,
+                g.quorum,
+                g.roles,
+                g.volunteers,
+            )
         )
     return tuple(out)
 

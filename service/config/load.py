@@ -312,7 +312,50 @@ def _groups(
             if name is not None and raw_members is not None and not members and not raw_members:
                 r.fail(f"{path}.members", "a group needs members")
             continue
-        out.append(GroupConfig(name, tuple(members), cadence, quorum, v["location"] or ""))
+        roles = tuple(v["roles"] or ())
+        volunteers: list[tuple[str, tuple[str, ...]]] = []
+        raw_vol = v["volunteers"] or {}
+        if not isinstance(raw_vol, dict):
+            r.fail(
+                f"{path}.volunteers",
+                "expected a table",
+                'volunteers = { host = ["a@example.org"] }',
+            )
+            raw_vol = {}
+        for role, who in raw_vol.items():
+            where = f"{path}.volunteers.{role}"
+            if role not in roles:
+                r.fail(
+                    where,
+                    f"'{role}' is not one of this group's roles",
+                    f.suggest(role, roles) or "add it to roles",
+                )
+                continue
+            if not isinstance(who, list) or not who:
+                r.fail(where, "expected a list of members", f'{role} = ["a@example.org"]')
+                continue
+            picked: list[str] = []
+            for j, m in enumerate(who):
+                try:
+                    email = f.email(m)
+                except f.Invalid as bad:
+                    r.fail(f"{where}[{j}]", bad.message, bad.hint)
+                    continue
+                if email not in members:
+                    r.fail(
+                        f"{where}[{j}]",
+                        f"'{email}' is not a member of this group",
+                        f.suggest(email, members) or "volunteers come from the members",
+                    )
+                    continue
+                picked.append(email)
+            if picked:
+                volunteers.append((role, tuple(picked)))
+        out.append(
+            GroupConfig(
+                name, tuple(members), cadence, quorum, v["location"] or "", roles, tuple(volunteers)
+            )
+        )
     return out
 
 

@@ -58,6 +58,8 @@ class GroupConfig:
     cadence: str
     quorum: int  # resolved to a count
     location: str = ""  # the group's own meeting place; "" = the cadence's
+    roles: tuple[str, ...] = ()  # facilitation that rotates fairly (host, note-taker…)
+    volunteers: tuple[tuple[str, tuple[str, ...]], ...] = ()  # role → who may take it
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,17 @@ def text_list(value: object) -> tuple[str, ...]:
     return tuple(f.text(v) for v in value)
 
 
+def role_list(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise f.Invalid("expected a list of role names", 'e.g. ["host", "note-taker"]')
+    roles = tuple(f.text(v) for v in value)
+    if len(roles) > 5:
+        raise f.Invalid(f"{len(roles)} roles is too many", "use at most 5")
+    if len({r.lower() for r in roles}) != len(roles):
+        raise f.Invalid("lists a role twice", "name each role once")
+    return roles
+
+
 MAX_MISS_COST = 1000.0
 
 
@@ -160,6 +171,13 @@ GROUP = (
         "quorum", lambda v: v, None, "members needed: a count, or a share rounded up; default all"
     ),
     Field("location", location, "", "this group's own meeting place (default: the cadence's)"),
+    Field("roles", role_list, (), 'facilitation that rotates fairly, e.g. ["host", "note-taker"]'),
+    Field(
+        "volunteers",
+        lambda v: v,
+        {},
+        'who may take a role, e.g. { host = ["ana@example.org"] } (default: any member)',
+    ),
 )
 
 CHECKIN = (

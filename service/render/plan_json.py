@@ -21,7 +21,11 @@ def local_iso(dt: datetime, zone: str) -> str:
 
 
 def occurrence_json(
-    o: Occurrence, zones: Mapping[str, str], members: tuple[str, ...], group: bool
+    o: Occurrence,
+    zones: Mapping[str, str],
+    members: tuple[str, ...],
+    group: bool,
+    roles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     if o.start is None or o.end is None:
         return {
@@ -39,6 +43,8 @@ def occurrence_json(
     }
     if group:
         item["left_out"] = list(o.left_out)
+    if roles:
+        item["roles"] = dict(roles)  # an extension of SPEC §4: who facilitates
     return item
 
 
@@ -46,7 +52,11 @@ def plan_json(plan: Plan, view: PlanView) -> dict[str, Any]:
     zones = {p.email: p.zone for p in plan.program.people}
     series = []
     for s in plan.program.series:
-        occs = [occurrence_json(o, zones, s.members, s.is_group) for o in view.occurrences(s.id)]
+        roles = s.role_plan(plan.occurrences[s.id])
+        occs = [
+            occurrence_json(o, zones, s.members, s.is_group, roles.get(o.week))
+            for o in view.occurrences(s.id)
+        ]
         series.append(
             {
                 "id": s.id,

@@ -54,6 +54,7 @@ from service.work import Failure, Stale, WorkLog, work_key
 log = logging.getLogger("rota.jobs")
 
 INVITE_LEAD = timedelta(days=7)  # first invites go a week before week 0
+ROUND_LEAD = timedelta(days=7)  # a pairing round's invites go a week before its week
 REVIEW_REFRESH = timedelta(days=2)  # a review's invite is refreshed with goals this long before
 REBOOK_NOTICE = timedelta(hours=2)  # a moved meeting starts at least this long after the move
 WATERMARK = "jobs:done_until"
@@ -153,6 +154,8 @@ class Jobs:
                     items.append(
                         _item(week_start(self.config, w) - REVIEW_REFRESH, "invites", s.id)
                     )
+            elif s.kind == "round":
+                items.append(_item(self._opens(s), "invites", s.id))
         if done_until is not None:
             items = [i for i in items if i.at > done_until]
         items.append(_item(max(self.invites_open, done_until or self.invites_open), "invites"))
@@ -186,6 +189,12 @@ class Jobs:
         cadence = checkin_cadence(self.config, week) or self.config.checkin
         at = deliverable(self.people[mentee], sent_at + cadence.remind_after)
         return _item(at, "reminder", mentee, week)
+
+    def _opens(self, s: Series) -> datetime:
+        """When a series' first invite may go: a pairing round's a week before its week."""
+        if s.kind == "round" and s.weeks:
+            return max(self.invites_open, week_start(self.config, s.weeks[0]) - ROUND_LEAD)
+        return self.invites_open
 
     def _retry_item(self, f: Failure) -> Item:
         if f.kind in _ORDER and f.kind not in ("wake", "invites"):
@@ -826,6 +835,8 @@ class Jobs:
         plan, states, fingerprints = made["plan"], made["states"], made["fingerprints"]
         for sid in sorted(self.series if full else only & set(self.series)):  # type: ignore[operator]
             s = self.series[sid]
+            if now < self._opens(s) and sid not in states:
+                continue  # a later round: invited a week before it
             self._after_failure(
                 self.work.attempt(
                     now,
@@ -839,7 +850,7 @@ class Jobs:
         if not full:
             return
         for sid, st in states.items():
-            if sid not in self.series and not st.cancelled:
+            if sid not in self.series and not st.cancelled and _still_ahead(st, now):
                 self._after_failure(
                     self.work.attempt(
                         now,
@@ -1169,6 +1180,13 @@ class Jobs:
     def _last_move(self, series_id: str, week: int) -> datetime:
         found = self.store.get(f"moved:{series_id}:{week}")
         return datetime.fromisoformat(found) if found else datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _still_ahead(st: SeriesState, now: datetime) -> bool:
+    """Whether a series as last sent has a meeting still to come (nothing to cancel else)."""
+    return any(
+        datetime.fromisoformat(v[0].replace("Z", "+00:00")) > now for v in st.occurrences.values()
+    )
 
 
 def _replace_meta(st: SeriesState, **meta: Any) -> SeriesState:

@@ -14,7 +14,13 @@ from dataclasses import replace
 from scheduling.model import Person as CorePerson
 from scheduling.model import ProgramSpec, Series, hours2_to_cost
 from scheduling.weeks import CadenceSegment, count_weeks, occurrence_weeks, week0_monday
-from service.config.model import CheckinCadence, Config, MeetingCadence, PersonConfig
+from service.config.model import (
+    CheckinCadence,
+    Config,
+    MeetingCadence,
+    PersonConfig,
+    RoundConfig,
+)
 
 
 def program_weeks(config: Config) -> int:
@@ -87,8 +93,63 @@ def core_person(p: PersonConfig) -> CorePerson:
     )
 
 
+def round_series(config: Config) -> tuple[Series, ...]:
+    """One series per meeting of every pairing round (scheduling.rounds), computed once."""
+    found = config.derived.get("rounds")
+    if isinstance(found, tuple):
+        return found
+    from scheduling.rounds import RoundPool, pair_rounds
+    from scheduling.weeks import build_grid
+
+    people = {p.email: p for p in config.people}
+    core = {p.email: core_person(p) for p in config.people}
+    total = program_weeks(config)
+    out: list[Series] = []
+    if config.rounds:
+        grid = build_grid(config.program.timezone, week0_monday(config.program.starts), total)
+        for rc in config.rounds:
+            weeks = occurrence_weeks([CadenceSegment(0, total, rc.every, rc.offset)])
+            everyone = rc.people or (*rc.mentors, *rc.mentees)
+            pool = RoundPool(
+                rc.name,
+                rc.duration,
+                weeks,
+                rc.people,
+                rc.mentors,
+                rc.mentees,
+                rc.capacity,
+                {e: frozenset(people[e].interests) for e in everyone},
+                {e: people[e].level for e in everyone if people[e].level},
+            )
+            for m in pair_rounds(pool, core, grid):
+                firsts = [people[e].first_name for e in m.members]
+                names = ", ".join(firsts[:-1]) + " & " + firsts[-1]
+                out.append(
+                    Series(
+                        f"round/{rc.name}/{m.week}/{'+'.join(m.members)}",
+                        "round",
+                        f"{rc.name}: {names}",
+                        m.members,
+                        rc.duration,
+                        (m.week,),
+                        len(m.members),
+                    )
+                )
+    config.derived["rounds"] = tuple(out)
+    return tuple(out)
+
+
+def round_of(config: Config, series_id: str) -> RoundConfig | None:
+    kind, _, rest = series_id.partition("/")
+    if kind != "round":
+        return None
+    name = rest.rsplit("/", 2)[0]
+    return next((r for r in config.rounds if r.name == name), None)
+
+
 def series_of(config: Config) -> tuple[Series, ...]:
-    """Every invite series in config order: each pair's calls and reviews, then the groups."""
+    """Every invite series in config order: each pair's calls and reviews, the groups, then
+    the pairing rounds' meetings."""
     people: Mapping[str, PersonConfig] = {p.email: p for p in config.people}
     out: list[Series] = []
     for pair in config.pairs:
@@ -126,6 +187,7 @@ def series_of(config: Config) -> tuple[Series, ...]:
                 g.volunteers,
             )
         )
+    out.extend(round_series(config))
     return tuple(out)
 
 
@@ -143,6 +205,9 @@ def program_spec(config: Config) -> ProgramSpec:
 def location_of(config: Config, series_id: str) -> str:
     """Where a series meets: the pair's or group's own location, else its cadence's."""
     kind, _, rest = series_id.partition("/")
+    found = round_of(config, series_id)
+    if found is not None:
+        return found.location
     if kind == "group":
         for g in config.groups:
             if g.name == rest:

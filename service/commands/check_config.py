@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     zones = len({x.timezone for x in config.people})
     print(
         f'{args.config}: OK — "{p.name}": {len(config.people)} people in {zones} time zones, '
-        f"{len(config.pairs)} pairs, {len(config.groups)} groups, {program_weeks(config)} weeks "
+        f"{len(config.pairs)} pairs, {len(config.groups)} groups, "
+        + (f"{len(config.rounds)} pairing rounds, " if config.rounds else "")
+        + f"{program_weeks(config)} weeks "
         f"({p.starts.isoformat()}..{p.ends.isoformat()})"
     )
     return 0

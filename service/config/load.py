@@ -30,6 +30,7 @@ from service.config.model import (
     PersonConfig,
     Phase,
     ProgramInfo,
+    RoundConfig,
     ServerSettings,
     StoreSettings,
 )
@@ -159,6 +160,8 @@ def _people(
                 workdays=v["workdays"] if v["workdays"] is not None else defaults["workdays"],
                 away=away,
                 miss_cost=v["miss_cost"] if v["miss_cost"] is not None else defaults["miss_cost"],
+                interests=tuple(i.lower() for i in (v["interests"] or ())),
+                level=(v["level"] or "").lower(),
             )
         )
     return people, set(seen)
@@ -387,6 +390,79 @@ def _cadences(r: _Reader, raw: object) -> tuple[CheckinCadence, dict[str, Meetin
     return checkin, meetings
 
 
+def _emails(r: _Reader, raw: object, path: str, known: set[str]) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        r.fail(path, "expected a list of emails", 'e.g. ["a@example.org", "b@example.org"]')
+        return []
+    out: list[str] = []
+    for j, m in enumerate(raw):
+        try:
+            email = f.email(m)
+        except f.Invalid as bad:
+            r.fail(f"{path}[{j}]", bad.message, bad.hint)
+            continue
+        if _person_ref(r, f"{path}[{j}]", email, known) is None:
+            continue
+        if email in out:
+            r.fail(f"{path}[{j}]", f"'{email}' is listed twice", "list each person once")
+            continue
+        out.append(email)
+    return out
+
+
+def _rounds(r: _Reader, raw: list[Any], known: set[str]) -> list[RoundConfig]:
+    out: list[RoundConfig] = []
+    names: set[str] = set()
+    for i, entry in enumerate(r.array(raw, "rounds")):
+        path = f"rounds[{i}]"
+        v = r.table(entry, path, s.ROUND)
+        name = v["name"]
+        if name is not None:
+            if name in names:
+                r.fail(
+                    f"{path}.name", f"duplicate round name '{name}'", "give each round its own name"
+                )
+            names.add(name)
+        people = _emails(r, v["people"], f"{path}.people", known)
+        mentors = _emails(r, v["mentors"], f"{path}.mentors", known)
+        mentees = _emails(r, v["mentees"], f"{path}.mentees", known)
+        if people and (mentors or mentees):
+            r.fail(
+                path,
+                "has both people and mentors/mentees",
+                "use people (peers) or mentors and mentees",
+            )
+            continue
+        if not people and not (mentors and mentees):
+            r.fail(
+                path,
+                "needs people, or mentors and mentees",
+                'people = ["a@example.org", "b@example.org"]',
+            )
+            continue
+        if people and len(people) < 2:
+            r.fail(f"{path}.people", "a round needs at least two people")
+            continue
+        if name is None or None in (v["every"], v["duration"], v["offset"]):
+            continue
+        out.append(
+            RoundConfig(
+                name,
+                tuple(people),
+                tuple(mentors),
+                tuple(mentees),
+                v["capacity"] or 1,
+                v["every"],
+                v["duration"],
+                v["offset"],
+                v["location"] or "",
+            )
+        )
+    return out
+
+
 def _phases(r: _Reader, raw: list[Any], cadence_names: set[str]) -> list[Phase]:
     out: list[Phase] = []
     afters: set[int] = set()
@@ -608,6 +684,7 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
                 tuple(v["mentor_headings"] or ()),
             )
         )
+    rounds = _rounds(r, data.get("rounds", []), known)
     mail = _mail(r, data.get("mail"))
     st = r.table(data.get("store", {}), "store", s.STORE)
     if r.issues:
@@ -634,6 +711,7 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
         mail=mail,
         store=StoreSettings(st["url"]),
         miss_cost=d["miss_cost"],
+        rounds=tuple(rounds),
     )
 
 

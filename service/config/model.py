@@ -35,6 +35,8 @@ class PersonConfig:
     workdays: frozenset[int]
     away: tuple[Away, ...]
     miss_cost: float  # hours²
+    interests: tuple[str, ...] = ()  # for pairing rounds
+    level: str = ""
 
     @property
     def first_name(self) -> str:
@@ -87,6 +89,21 @@ class Phase:
     after: int  # weeks from program start
     # cadence name → None ("off") or the fields it changes
     changes: Mapping[str, Mapping[str, object] | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundConfig:
+    """A pool that is paired anew every round (scheduling.rounds)."""
+
+    name: str
+    people: tuple[str, ...]  # peers; or mentors and mentees below
+    mentors: tuple[str, ...]
+    mentees: tuple[str, ...]
+    capacity: int
+    every: int  # weeks
+    duration: int  # minutes
+    offset: int
+    location: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +163,12 @@ class Config:
     mail: MailSettings
     store: StoreSettings
     miss_cost: float = 16.0
+    rounds: tuple[RoundConfig, ...] = ()
     _by_email: dict[str, PersonConfig] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # what is derived from the config once (the rounds' pairings): the config never changes
+    derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_email.update((p.email, p) for p in self.people)

@@ -150,6 +150,20 @@ PERSON = (
     Field(
         "away", lambda v: v, [], "inclusive local dates: [{ from = 2026-04-06, to = 2026-04-10 }]"
     ),
+    Field("interests", text_list, (), "topics, for pairing rounds (shared ones pair first)"),
+    Field("level", _optional_text, "", "e.g. junior or senior, for rounds (levels mix first)"),
+)
+
+ROUND = (
+    Field("name", f.text, REQUIRED, "unique; each meeting's series id starts round/NAME/"),
+    Field("people", lambda v: v, None, "peers who all may meet each other"),
+    Field("mentors", lambda v: v, None, "or: mentors, each meeting one of the mentees per round"),
+    Field("mentees", lambda v: v, None, "and the mentees, who meet a new mentor each round"),
+    Field("capacity", lambda v: f.count(v, maximum=10), 1, "mentees a mentor meets per round"),
+    Field("every", f.weeks, "2w", "weeks between rounds"),
+    Field("duration", f.minutes, "30m", "length of each meeting"),
+    Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first round in this week"),
+    Field("location", location, "", LOCATION_HELP),
 )
 
 AWAY = (
@@ -334,6 +348,7 @@ TOP = (
     "cadences",
     "phases",
     "evaluations",
+    "rounds",
     "mail",
     "store",
 )

@@ -125,11 +125,67 @@ def feasible_slots(config: Config, rule: SeriesRule, week: int) -> list[datetime
     return out
 
 
+FAIR = 4.0  # hours²: a pairing round pairs only people with a start costing none of them more
+
+
+def round_rules(config: Config, plan: dict[str, Any], problems: list[str]) -> list[SeriesRule]:
+    """The pairing rounds' meetings the plan holds, checked against the rules of a round (the
+    pairing itself is the planner's choice): each in a week of its round, members from its
+    pool, nobody twice in one round (a mentor up to their capacity), a mentee with a mentor,
+    and a fair start they all share that week."""
+    people = {p.email: p for p in config.people}
+    total = n_weeks(config)
+    rounds = {r.name: r for r in config.rounds}
+    out: list[SeriesRule] = []
+    seen: dict[tuple[str, int], dict[str, int]] = {}
+    for s in plan["series"]:
+        if not s["id"].startswith("round/"):
+            continue
+        name, week_text, members_text = s["id"][len("round/") :].rsplit("/", 2)
+        r = rounds.get(name)
+        week = int(week_text)
+        members = members_text.split("+")
+        where = f"{s['id']}"
+        if r is None:
+            problems.append(f"{where}: no round named {name}")
+            continue
+        if week not in range(r.offset, total, r.every):
+            problems.append(f"{where}: week {week} is not a week of the round")
+        if members != s["attendees"] or len(members) not in (2, 3):
+            problems.append(f"{where}: attendees {s['attendees']}")
+        pool = set(r.people) | set(r.mentors) | set(r.mentees)
+        if not set(members) <= pool:
+            problems.append(f"{where}: {sorted(set(members) - pool)} not in the pool")
+        if r.mentors and (len(members) != 2 or len(set(members) & set(r.mentors)) != 1):
+            problems.append(f"{where}: not one mentor and one mentee")
+        load = seen.setdefault((name, week), {})
+        for m in members:
+            load[m] = load.get(m, 0) + 1
+            cap = r.capacity if m in r.mentors else 1
+            if load[m] > cap:
+                problems.append(f"{where}: {m} meets more than {cap} in round week {week}")
+        rule = SeriesRule(s["id"], members, r.duration, [week], len(members), False)
+        lo, hi = week_bounds(config, week)
+        t = lo + (datetime.min.replace(tzinfo=UTC) - lo) % SLOT
+        fair = False
+        while t < hi and not fair:
+            end = t + timedelta(minutes=r.duration)
+            fair = all(
+                can_attend(people[m], t, end) and inconvenience(people[m], t, end) <= FAIR
+                for m in members
+            )
+            t += SLOT
+        if not fair:
+            problems.append(f"{where}: the members share no fair slot in week {week}")
+        out.append(rule)
+    return out
+
+
 def check_plan(config: Config, plan: dict[str, Any], *, tolerance: float = 1e-9) -> list[str]:
     """Every way `plan` breaks SPEC §3/§4 for `config` (empty when it is right)."""
     problems: list[str] = []
     people = {p.email: p for p in config.people}
-    rules = {r.id: r for r in expected_series(config)}
+    rules = {r.id: r for r in [*expected_series(config), *round_rules(config, plan, problems)]}
     got = {s["id"]: s for s in plan["series"]}
     if set(got) != set(rules):
         problems.append(f"series ids {sorted(got)} != expected {sorted(rules)}")

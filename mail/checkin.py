@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,3 +332,51 @@ def extract_checkin(lines: Sequence[Line]) -> dict[str, Any]:
             para = []
     out["free_text"] = "\n\n".join(p for p in paragraphs if p)
     return out
+
+
+# A meeting recap's headings (templates/recap_prompt.txt and the wordings people use).
+RECAP_HEADINGS: dict[str, tuple[str, ...]] = {
+    "happened": ("Did it happen?", "Did it happen", "Happened", "Did the meeting happen?"),
+    "came": ("Who came", "Attended", "Attendance", "Who attended", "Present"),
+    "actions": ("Action items", "Actions", "Next steps", "To do", "Todo"),
+    "notes": ("Notes", "Summary", "Minutes"),
+}
+_RECAP_WORDS = {_norm(w) for words in RECAP_HEADINGS.values() for w in words}
+
+
+def is_reply_heading(line: str) -> bool:
+    """A heading of any prompt we send (check-in or recap): someone answering inline under a
+    quoted heading keeps it, so their answer lands in the right section."""
+    raw = line.strip()
+    return is_heading(raw) or (len(raw) <= 80 and _norm(raw.rstrip(":")) in _RECAP_WORDS)
+
+
+def extract_sections(
+    text: str, headings: Mapping[str, Sequence[str]]
+) -> tuple[list[str], dict[str, list[str]], dict[str, list[dict[str, Any]]]]:
+    """Lines before any heading, and the items (and checkbox items) under each of `headings`
+    (key → accepted wordings, matched loosely: case, ##, **, a colon, punctuation)."""
+    wanted = {_norm(w): key for key, words in headings.items() for w in words}
+    lead: list[str] = []
+    lines: dict[str, list[str]] = {key: [] for key in headings}
+    current: str | None = None
+    for line in text.splitlines():
+        raw = line.strip()
+        key = None
+        if raw and len(raw) <= 80:
+            title, _, rest = raw.partition(":") if ":" in raw[:60] else (raw, "", "")
+            key = wanted.get(_norm(title))
+            if key is not None:
+                current = key
+                if rest.strip().strip("*_ "):
+                    lines[key].append(rest.strip().strip("*_ "))
+                continue
+        if current is None:
+            lead.append(line)
+        else:
+            lines[current].append(line)
+    items: dict[str, list[str]] = {}
+    boxes: dict[str, list[dict[str, Any]]] = {}
+    for key, body in lines.items():
+        items[key], boxes[key] = _items(body)
+    return lead, items, boxes

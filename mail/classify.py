@@ -21,7 +21,7 @@ from email.utils import getaddresses, parseaddr
 from typing import Any
 
 from mail.autoreply import is_auto_reply
-from mail.checkin import extract_checkin, heading_of, is_heading
+from mail.checkin import extract_checkin, heading_of, is_reply_heading
 from mail.dsn import Bounce, is_bounce, parse_bounce
 from mail.htmltext import html_to_text
 from mail.quotes import visible
@@ -85,6 +85,7 @@ class Parsed:
     auth_results: tuple[str, ...] = ()
     date: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""  # what the sender wrote (quotes and signature gone): for other readings
 
     @property
     def tokens(self) -> list[str]:
@@ -312,9 +313,10 @@ def _classify(msg: EmailMessage, parsed: Parsed) -> None:
         return
     text = body_text(msg)
     names = [parsed.sender_name, parsed.sender_name.split(" ")[0]] if parsed.sender_name else []
-    lines = visible(text, is_heading=is_heading, sender_names=names)
+    lines = visible(text, is_heading=is_reply_heading, sender_names=names)
     headings = sum(1 for x in lines if heading_of(x if isinstance(x, str) else x.text))
     ours = any(ref.startswith("<rota.") for ref in (*parsed.references, parsed.in_reply_to or ""))
+    parsed.body = "\n".join(x if isinstance(x, str) else x.text for x in lines)
     if parsed.tokens or headings or ours or _CHECKIN_SUBJECT.search(parsed.subject):
         parsed.kind = "checkin"
         parsed.checkin = extract_checkin(lines)

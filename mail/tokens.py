@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 KINDS = {"c": "checkin", "f": "forward", "e": "evaluation", "m": "mentor-evaluation"}
+MEETING_KINDS = {"r": "recap", "s": "survey"}  # about one meeting: the token names its series
 _TOKEN = re.compile(r"^([a-z])(\d{1,4})\.([a-z2-7]{8})\.([a-z2-7]{16})$")
+_MEETING_TOKEN = re.compile(r"^([a-z])(\d{1,4})\.([a-z2-7]{8})\.([a-z2-7]{8})\.([a-z2-7]{16})$")
 
 
 def person_id(email: str) -> str:
@@ -32,15 +34,30 @@ def _mac(secret: bytes, kind: str, week: int, pid: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ReplyToken:
-    kind: str  # "checkin" | "forward" | "evaluation"
+    kind: str  # "checkin" | "forward" | "evaluation" | "mentor-evaluation" | "recap" | "survey"
     week: int
-    email: str  # the mentee the reply is about
+    email: str  # the mentee the reply is about (a meeting token: the person it was sent to)
+    series: str = ""  # a meeting token: the short id of the series (series_tag)
 
 
 def make_token(secret: bytes, kind: str, week: int, email: str) -> str:
     code = next(k for k, v in KINDS.items() if v == kind)
     pid = person_id(email)
     return f"{code}{week}.{pid}.{_mac(secret, code, week, pid)}"
+
+
+def series_tag(series_id: str) -> str:
+    """A short, stable, non-secret id of a series (8 base32 characters)."""
+    digest = hashlib.sha256(series_id.encode("utf-8")).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:8]
+
+
+def make_meeting_token(secret: bytes, kind: str, week: int, email: str, series_id: str) -> str:
+    """A token for a reply about one meeting (a recap, a survey answer): kind, week, person
+    and series, under one HMAC."""
+    code = next(k for k, v in MEETING_KINDS.items() if v == kind)
+    pid, tag = person_id(email), series_tag(series_id)
+    return f"{code}{week}.{pid}.{tag}.{_mac(secret, code, week, pid + tag)}"
 
 
 def reply_address(base: str, token: str) -> str:
@@ -57,6 +74,21 @@ def token_of(address: str) -> str | None:
 
 def verify_token(secret: bytes, token: str, people: Iterable[str]) -> ReplyToken | None:
     """The (kind, week, person) a token stands for, or None when it is malformed or forged."""
+    meeting = _MEETING_TOKEN.match(token.lower())
+    if meeting and meeting.group(1) in MEETING_KINDS:
+        code, week, pid, tag, mac = (
+            meeting.group(1),
+            int(meeting.group(2)),
+            meeting.group(3),
+            meeting.group(4),
+            meeting.group(5),
+        )
+        if not hmac.compare_digest(mac, _mac(secret, code, week, pid + tag)):
+            return None
+        for email in people:
+            if person_id(email) == pid:
+                return ReplyToken(MEETING_KINDS[code], week, email.lower(), tag)
+        return None
     m = _TOKEN.match(token.lower())
     if not m or m.group(1) not in KINDS:
         return None

@@ -25,7 +25,7 @@ from mail.calendar import (
 from mail.compose import Outgoing, Person
 from mail.ids import message_id, series_uid
 from mail.templates import Templates
-from mail.tokens import make_token, reply_address, sent_ref
+from mail.tokens import make_meeting_token, make_token, reply_address, sent_ref
 from scheduling.model import Occurrence, Plan, Series
 from service.config.model import Config, PersonConfig
 from service.program import location_of
@@ -99,6 +99,105 @@ class Mailer:
             out, headers={**out.headers, "X-Rota-Ref": sent_ref(self.secret, out.message_id)}
         )
 
+    def _meeting_token(self, kind: str, week: int, email: str, series_id: str) -> str:
+        key = self.secret if self.secret is not None else b"unsigned preview: set the secret"
+        return reply_address(
+            self.config.reply_address, make_meeting_token(key, kind, week, email, series_id)
+        )
+
+    def _meeting_view(self, series: Series, start: datetime, zone: str) -> dict[str, Any]:
+        return {
+            "title": series.title,
+            "kind": series.kind,
+            "local": f"{start.astimezone(ZoneInfo(zone)):%a %-d %b %Y, %H:%M}",
+        }
+
+    def recap_prompt(
+        self, series: Series, week: int, start: datetime, writer: str, expected: Sequence[str],
+        send_at: datetime,
+    ) -> Outgoing:  # fmt: skip
+        """Ask the note-taker (or mentor) what came of a meeting, headings ready to fill."""
+        p = self.person(writer)
+        ctx = self._base(
+            writer=self._who(p),
+            meeting=self._meeting_view(series, start, p.timezone),
+            expected=[self.person(e).name for e in expected],
+        )
+        r = self.templates.render("recap_prompt", ctx)
+        return Outgoing(
+            kind="recap",
+            message_id=self._mid("recap-prompt", series.id, week, writer),
+            sender=self.organizer(),
+            to=(Person(p.name, p.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(
+                    self.config.program.name, self._meeting_token("recap", week, writer, series.id)
+                ),
+            ),
+            date=send_at,
+            headers={"X-Rota-Week": str(week), "X-Rota-Series": series.id},
+        )
+
+    def recap(
+        self, series: Series, week: int, start: datetime, recap: Mapping[str, Any],
+        send_at: datetime, revision: str,
+    ) -> Outgoing:  # fmt: skip
+        """The recap as written, to everyone invited to the meeting."""
+        writer = self.person(str(recap["writer"]))
+        people = [self.person(m) for m in series.members]
+        ctx = self._base(
+            writer=self._who(writer),
+            meeting=self._meeting_view(series, start, self.config.program.timezone),
+            happened=recap["happened"],
+            attended=[self.person(e).name for e in recap["attended"]],
+            actions=[
+                {**a, "owner_name": self.person(a["owner"]).name if a.get("owner") else ""}
+                for a in recap["actions"]
+            ],
+            notes=recap["notes"],
+        )
+        r = self.templates.render("recap", ctx)
+        return Outgoing(
+            kind="recap",
+            message_id=self._mid("recap", series.id, week, revision),
+            sender=self.organizer(),
+            to=tuple(Person(p.name, p.email) for p in people),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            date=send_at,
+            headers={"X-Rota-Week": str(week), "X-Rota-Series": series.id},
+        )
+
+    def survey(
+        self, series: Series, week: int, start: datetime, who: str, send_at: datetime
+    ) -> Outgoing:
+        """One question after a meeting, answered with a number, anonymously."""
+        p = self.person(who)
+        ctx = self._base(
+            recipient=self._who(p), meeting=self._meeting_view(series, start, p.timezone)
+        )
+        r = self.templates.render("survey", ctx)
+        return Outgoing(
+            kind="survey",
+            message_id=self._mid("survey", series.id, week, who),
+            sender=self.organizer(),
+            to=(Person(p.name, p.email),),
+            subject=r.subject,
+            text=r.text,
+            html=r.html,
+            reply_to=(
+                Person(
+                    self.config.program.name, self._meeting_token("survey", week, who, series.id)
+                ),
+            ),
+            date=send_at,
+            headers={"X-Rota-Week": str(week), "X-Rota-Series": series.id},
+        )
+
     def mentor_of(self, mentee: str) -> PersonConfig | None:
         for pair in self.config.pairs:
             if pair.mentee == mentee:
@@ -112,7 +211,12 @@ class Mailer:
 
     # -- check-ins --------------------------------------------------------------------------
     def checkin(
-        self, mentee: str, week: int, send_at: datetime, goals: Sequence[Mapping[str, Any]] = ()
+        self,
+        mentee: str,
+        week: int,
+        send_at: datetime,
+        goals: Sequence[Mapping[str, Any]] = (),
+        actions: Sequence[Mapping[str, Any]] = (),
     ) -> Outgoing:
         p = self.person(mentee)
         mentor = self.mentor_of(mentee)
@@ -123,6 +227,7 @@ class Mailer:
             else {"first_name": "Your mentor", "name": "", "email": ""},
             week={"number": week, "label": self.week_label(week, p.timezone)},
             goals=list(goals),
+            actions=list(actions),
         )
         r = self.templates.render("checkin", ctx)
         return Outgoing(
@@ -443,6 +548,7 @@ class Mailer:
         goals_open: Sequence[Mapping[str, Any]] = (),
         goals_done: Sequence[Mapping[str, Any]] = (),
         roles: Sequence[Mapping[str, str]] = (),
+        actions: Sequence[Mapping[str, Any]] = (),
     ) -> str:
         ctx = self._base(
             series={
@@ -453,6 +559,7 @@ class Mailer:
             goals_open=list(goals_open),
             goals_done=list(goals_done),
             roles=list(roles),
+            actions=list(actions),
         )
         return self.templates.render("invite_description", ctx).text.strip()
 

@@ -11,13 +11,17 @@ nothing twice; the caller then files it where the first outcome said.
 
 from __future__ import annotations
 
+import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, select, update
 
+from mail.checkin import RECAP_HEADINGS, extract_sections
 from mail.classify import Limits, Parsed, parse_message
 from mail.ids import series_uid
 from service.config.model import Config
@@ -107,7 +111,70 @@ class Inbound:
             return self._rsvp(conn, parsed, verdict, now)
         if verdict.reply_kind == "forward":
             return self._answered(conn, verdict, now)
+        if verdict.reply_kind == "recap":
+            return self._recap(conn, parsed, verdict, now)
+        if verdict.reply_kind == "survey":
+            return self._survey(conn, parsed, verdict, now)
         return self._checkin(conn, parsed, verdict, now)
+
+    def _recap(
+        self, conn: Connection, parsed: Parsed, verdict: Verdict, now: datetime
+    ) -> tuple[str, str]:
+        assert verdict.series_id is not None and verdict.week is not None and verdict.mentee
+        members = next((s.members for s in series_of(self.config) if s.id == verdict.series_id), ())
+        recap = read_recap(parsed.body, members, self.config)
+        added = insert_ignoring_duplicates(
+            conn,
+            schema.recaps,
+            {
+                "series_id": verdict.series_id,
+                "week": verdict.week,
+                "writer": verdict.mentee,
+                "happened": recap["happened"],
+                "attended": json.dumps(recap["attended"]),
+                "actions": json.dumps(recap["actions"], ensure_ascii=False),
+                "notes": recap["notes"],
+                "message_id": parsed.message_id,
+                "received_at": now,
+            },
+            ["series_id", "week", "message_id"],
+        )
+        said = {
+            True: "it happened",
+            False: "it did not happen",
+            None: "no word on whether it happened",
+        }
+        return "recorded", (
+            f"recap of {verdict.series_id} week {verdict.week}: {said[recap['happened']]}, "
+            f"{len(recap['attended'])} came, {len(recap['actions'])} action item(s)"
+            if added
+            else "recap already recorded"
+        )
+
+    def _survey(
+        self, conn: Connection, parsed: Parsed, verdict: Verdict, now: datetime
+    ) -> tuple[str, str]:
+        assert verdict.series_id is not None and verdict.week is not None and verdict.mentee
+        found = re.search(r"(?<![\d.])([1-5])(?![\d.])", parsed.body[:200])
+        if found is None:
+            return "review", "a survey answer without a number from 1 to 5"
+        key = self.secret or b"no secret"
+        voter = hmac.new(
+            key, f"survey|{verdict.mentee}|{verdict.series_id}|{verdict.week}".encode(), "sha256"
+        ).hexdigest()
+        added = insert_ignoring_duplicates(
+            conn,
+            schema.survey_answers,
+            {
+                "series_id": verdict.series_id,
+                "week": verdict.week,
+                "score": int(found.group(1)),
+                "voter": voter,
+                "received_at": now,
+            },
+            ["series_id", "week", "voter"],
+        )
+        return "recorded", "survey answer" if added else "survey already answered (kept the first)"
 
     def _checkin(
         self, conn: Connection, parsed: Parsed, verdict: Verdict, now: datetime
@@ -248,6 +315,59 @@ class Inbound:
         return "recorded", "bounce: " + ", ".join(
             f"{r.address} ({r.status or 'failed'})" for r in failing
         )
+
+
+_YES = re.compile(r"^\W*(yes|y|yeah|yep|it did|it happened|done|ja|sí|si|oui|sim)\b", re.I)
+_NO = re.compile(r"^\W*(no|n|nope|not|didn'?t|did not|cancell?ed|skipped|nein|non|não)\b", re.I)
+
+
+def _who(text: str, members: tuple[str, ...], config: Config) -> str | None:
+    """The member a name, a first name or an address in `text` stands for."""
+    t = " ".join(text.lower().split())
+    for m in members:
+        p = config.person(m)
+        if m in t or p.name.lower() == t or t == p.first_name.lower():
+            return m
+    for m in members:
+        p = config.person(m)
+        if p.name.lower() in t or re.search(rf"\b{re.escape(p.first_name.lower())}\b", t):
+            return m
+    return None
+
+
+def read_recap(body: str, members: tuple[str, ...], config: Config) -> dict[str, Any]:
+    """A recap reply: whether the meeting happened (the first answer, or a one-line yes/no),
+    who came (names or addresses of those invited), action items ("Ana: open the PR"),
+    and notes."""
+    lead, items, boxes = extract_sections(
+        body,
+        RECAP_HEADINGS,
+    )
+    answer = " ".join([*items["happened"], *[x for x in lead if x.strip()][:1]])
+    happened = True if _YES.match(answer) else False if _NO.match(answer) else None
+    attended = []
+    for item in items["came"]:
+        for part in re.split(r"[,;]|\band\b", item):
+            who = _who(part, members, config) if part.strip() else None
+            if who and who not in attended:
+                attended.append(who)
+    done = {b["text"]: bool(b.get("done")) for b in boxes["actions"]}
+    actions = []
+    for item in items["actions"]:
+        if item.startswith("(name)"):
+            continue  # the template's placeholder
+        owner, text = None, item
+        head, sep, rest = item.partition(":")
+        if sep and len(head) <= 60:
+            owner = _who(head, members, config)
+            text = rest.strip() if owner else item
+        actions.append({"owner": owner, "text": text, "done": done.get(item, False)})
+    return {
+        "happened": happened,
+        "attended": attended if happened is not False else [],
+        "actions": actions,
+        "notes": "\n\n".join(items["notes"]),
+    }
 
 
 def review_items(store: Store, limit: int = 50) -> list[Mapping[str, object]]:

@@ -17,7 +17,7 @@ import heapq
 import json
 import logging
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -35,7 +35,13 @@ from service.clock import Clock
 from service.config.model import Config, PersonConfig
 from service.emails import Mailer, load_templates
 from service.plans import PlanCache, plan_key
-from service.program import checkin_cadence, program_spec, series_of
+from service.program import (
+    checkin_cadence,
+    meeting_options,
+    program_spec,
+    recap_writer,
+    series_of,
+)
 from service.records import forward_answer_hours
 from service.rhythm import (
     deliverable,
@@ -57,6 +63,9 @@ INVITE_LEAD = timedelta(days=7)  # first invites go a week before week 0
 ROUND_LEAD = timedelta(days=7)  # a pairing round's invites go a week before its week
 REVIEW_REFRESH = timedelta(days=2)  # a review's invite is refreshed with goals this long before
 REBOOK_NOTICE = timedelta(hours=2)  # a moved meeting starts at least this long after the move
+FOLLOWUP_AFTER = timedelta(minutes=30)  # recap prompt and survey: this long after a meeting ends
+FOLLOWUP_STALE = timedelta(days=7)  # …and not at all once a week has passed
+ACTIONS_WEEKS = 6  # action items from recaps this recent come back in check-ins and reviews
 WATERMARK = "jobs:done_until"
 
 # order of handling among items due at the same instant ("wake": a retry of work outside the
@@ -70,6 +79,7 @@ _ORDER = {
     "mentor_evaluation": 4,
     "digest": 5,
     "nudge": 6,
+    "followup": 6,
     "wake": 7,
 }
 
@@ -116,6 +126,7 @@ class Jobs:
         self._deadlines: dict[tuple[str, int], datetime] = {}
         self._plan: Plan | None = None
         self._rekey = False  # occurrences were pinned as planned: store the plan anew
+        self._followups: set[tuple[str, int]] = set()  # meetings with a follow-up on the agenda
         self.on_plan: Callable[[int, int], None] | None = None  # planning progress, if wanted
         self.invites_dirty = True  # every series is checked against the plan
         self._stale_series: set[str] = set()  # only these are
@@ -222,6 +233,8 @@ class Jobs:
             return f"weekly digest, week {key[0]}"
         if kind == "nudge":
             return f"reminder to the mentor of check-in {key[0]}"
+        if kind == "followup":
+            return f"recap and survey after {key[0]} week {key[1]}"
         return f"{kind} {' '.join(str(k) for k in key)}"
 
     def _watermark(self) -> datetime | None:
@@ -245,6 +258,7 @@ class Jobs:
         self.done = []
         self._forwards(now)
         self._rsvps(now)
+        self._recaps(now)
         while self._agenda and self._agenda[0].at <= now:
             item = heapq.heappop(self._agenda)
             if item.kind == "invites":  # the opening of invites, or one series' refresh
@@ -370,7 +384,8 @@ class Jobs:
                 return
             last = self._last_record(conn, mentee)
             goals = [g for g in (last or {}).get("goals", []) if not g.get("done")]
-            out = self.mailer.checkin(mentee, week, send_at, goals)
+            actions = self.open_actions(conn, {mentee})
+            out = self.mailer.checkin(mentee, week, send_at, goals, actions)
             conn.execute(
                 schema.prompts.insert().values(
                     kind="checkin",
@@ -604,6 +619,127 @@ class Jobs:
             self._queue(conn, out, now, week=row.week)
             conn.execute(update(c).where(c.c.id == checkin_id).values(nudged_at=now))
 
+    # -- after a meeting: recap prompt, survey, the recap sent on -----------------------------
+    def _followup(self, now: datetime, at: datetime, series_id: str, week: int) -> None:
+        s = self.series.get(series_id)
+        if s is None:
+            return
+        plan = self.plan()
+        occ = next((o for o in plan.occurrences.get(series_id, ()) if o.week == week), None)
+        if occ is None or occ.start is None or occ.end is None:
+            return
+        due = occ.end + FOLLOWUP_AFTER
+        if now < due:  # the meeting moved later: so does its follow-up
+            heapq.heappush(self._agenda, _item(due, "followup", series_id, week))
+            return
+        if now > due + FOLLOWUP_STALE:
+            return
+        recap, survey = meeting_options(self.config, series_id)
+        roles = s.role_plan(plan.occurrences[series_id]).get(week)
+        writer = recap_writer(s, roles) if recap else None
+        attending = [m for m in s.members if m not in occ.left_out and m in self.people]
+        with self.store.engine.begin() as conn:
+            if writer is not None and writer in self.people:
+                if self._prompted(conn, "recap", writer, week, series_id) is None:
+                    out = self.mailer.recap_prompt(
+                        s, week, occ.start, writer, attending, deliverable(self.people[writer], now)
+                    )
+                    self._record_prompt(conn, "recap", writer, week, series_id, out)
+                    self._queue(conn, out, now, week=week, series_id=series_id)
+            if survey:
+                for m in attending:
+                    if self._prompted(conn, "survey", m, week, series_id) is not None:
+                        continue
+                    out = self.mailer.survey(
+                        s, week, occ.start, m, deliverable(self.people[m], now)
+                    )
+                    self._record_prompt(conn, "survey", m, week, series_id, out)
+                    self._queue(conn, out, now, week=week, series_id=series_id)
+
+    def _record_prompt(
+        self, conn: Connection, kind: str, who: str, week: int, name: str, out: Outgoing
+    ) -> None:
+        assert out.date is not None
+        conn.execute(
+            schema.prompts.insert().values(
+                kind=kind,
+                mentee=who,
+                week=week,
+                name=name,
+                message_id=out.message_id,
+                sent_at=out.date,
+            )
+        )
+
+    def _recaps(self, now: datetime) -> None:
+        """Every recap received goes to everyone invited to the meeting, once."""
+        t = schema.recaps
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(t).where(t.c.distributed_at.is_(None)).order_by(t.c.id)
+            ).all()
+        for r in rows:
+            self._after_failure(
+                self.work.attempt(
+                    now,
+                    "recap",
+                    (r.id,),
+                    r.received_at,
+                    f"recap of {r.series_id} week {r.week}",
+                    partial(self._recap, now, r),
+                )
+            )
+
+    def _recap(self, now: datetime, r: Any) -> None:
+        t = schema.recaps
+        s = self.series.get(r.series_id)
+        with self.store.engine.begin() as conn:
+            if s is not None:
+                occ = next((o for o in self.plan().occurrences[s.id] if o.week == r.week), None)
+                start = occ.start if occ is not None and occ.start is not None else now
+                recap = {
+                    "writer": r.writer,
+                    "happened": r.happened,
+                    "attended": json.loads(r.attended),
+                    "actions": json.loads(r.actions),
+                    "notes": r.notes,
+                }
+                out = self.mailer.recap(s, r.week, start, recap, now, r.message_id)
+                self._queue(conn, out, now, week=r.week, series_id=s.id)
+            conn.execute(update(t).where(t.c.id == r.id).values(distributed_at=now))
+
+    def open_actions(
+        self, conn: Connection, owners: Collection[str], series: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Action items not ticked, from recent recaps, owned by `owners` (or of `series`)."""
+        t = schema.recaps
+        since = self.clock.now() - timedelta(weeks=ACTIONS_WEEKS)
+        rows = conn.execute(
+            select(t).where(t.c.received_at >= since).order_by(t.c.received_at, t.c.id)
+        ).all()
+        out: list[dict[str, Any]] = []
+        for r in rows:
+            s = self.series.get(r.series_id)
+            title = s.title if s else r.series_id
+            for a in json.loads(r.actions):
+                if a.get("done"):
+                    continue
+                mine = a.get("owner") in owners
+                if not mine and not (
+                    series is not None and r.series_id in series and not a.get("owner")
+                ):
+                    continue
+                who = a.get("owner")
+                out.append(
+                    {
+                        "text": a["text"],
+                        "owner": who or "",
+                        "owner_name": self.people[who].name if who in self.people else "",
+                        "source": f"{title}, week {r.week}",
+                    }
+                )
+        return out
+
     # -- digest -------------------------------------------------------------------------------
     def _digest(self, now: datetime, at: datetime, week: int) -> None:
         key = f"digest:{week}"
@@ -728,7 +864,25 @@ class Jobs:
                 lambda: plan_program(self.spec, ledger, progress=self.on_plan),
                 self.clock.now(),
             )
+            self._schedule_followups(self._plan)
         return self._plan
+
+    def _schedule_followups(self, plan: Plan) -> None:
+        """Each meeting of a series with a recap or a survey gets its follow-up on the agenda
+        (the handler looks at where the meeting is by then: a moved meeting moves it)."""
+        now = self.clock.now()
+        for sid, occs in plan.occurrences.items():
+            recap, survey = meeting_options(self.config, sid)
+            if not (recap or survey):
+                continue
+            for o in occs:
+                if o.end is None or (sid, o.week) in self._followups:
+                    continue
+                at = o.end + FOLLOWUP_AFTER
+                if at + FOLLOWUP_STALE < now:
+                    continue
+                self._followups.add((sid, o.week))
+                heapq.heappush(self._agenda, _item(at, "followup", sid, o.week))
 
     def member_facts(self, email: str) -> dict[str, Any]:
         """What of a person a series' slots depend on, by name (to say what changed)."""
@@ -795,7 +949,10 @@ class Jobs:
                     done.setdefault(g["text"].lower(), g)
         latest = records[-1].get("goals", []) if records else []
         open_goals = [g for g in latest if not g.get("done") and g["text"].lower() not in done]
-        return self.mailer.description(s, open_goals, list(done.values()))
+        pair = {x.id for x in self.series.values() if x.members == s.members}
+        with self.store.engine.connect() as conn:
+            actions = self.open_actions(conn, set(s.members), pair)
+        return self.mailer.description(s, open_goals, list(done.values()), actions=actions)
 
     def sync_invites(self, now: datetime, only: set[str] | None = None) -> None:
         """Bring every series' invites (or `only` these) to the plan: first invites, updates,

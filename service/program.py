@@ -220,3 +220,28 @@ def location_of(config: Config, series_id: str) -> str:
         if pair.mentor == mentor and pair.mentee == mentee:
             return pair.location or (cadence.location if cadence else "")
     return cadence.location if cadence else ""
+
+
+def meeting_options(config: Config, series_id: str) -> tuple[bool, bool]:
+    """(recap, survey): what is asked after each meeting of a series."""
+    found = round_of(config, series_id)
+    if found is not None:
+        return found.recap, found.survey
+    kind, _, rest = series_id.partition("/")
+    if kind == "group":
+        g = next((g for g in config.groups if g.name == rest), None)
+        cadence = config.meetings.get(g.cadence) if g else None
+    else:
+        cadence = config.meetings.get(kind)
+    return (cadence.recap, cadence.survey) if cadence else (False, False)
+
+
+def recap_writer(series: Series, roles: dict[str, str] | None) -> str | None:
+    """Who writes a meeting's recap: its note-taker where a role says so (a circle), the
+    mentor of a pair, the first of a round's pair; None for a circle without one."""
+    for role, who in (roles or {}).items():
+        if "note" in role.lower() and who:
+            return who
+    if series.kind in ("call", "review", "round"):
+        return series.members[0]
+    return None

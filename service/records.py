@@ -53,6 +53,27 @@ class Answers:
     median_hours: float | None
 
 
+SURVEY_MIN = 3  # answers before a survey's average is shown (anonymity)
+
+
+@dataclass
+class Meetings:
+    """What recaps say of a series: meetings recapped, held, not held, who came how often."""
+
+    series: str
+    recaps: int
+    happened: int
+    not_held: int
+    came: dict[str, int]
+
+
+@dataclass
+class Survey:
+    series: str
+    answers: int
+    average: float | None  # None below SURVEY_MIN answers: too few to stay anonymous
+
+
 @dataclass
 class Report:
     program: str
@@ -60,15 +81,22 @@ class Report:
     attendance: list[Attendance] = field(default_factory=list)
     answers: list[Answers] = field(default_factory=list)
     burden: dict[str, float] = field(default_factory=dict)  # hours², the plan with its ledger
+    meetings: list[Meetings] = field(default_factory=list)
+    surveys: list[Survey] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "program": self.program,
             "participation": [asdict(p) for p in self.participation],
             "attendance": [asdict(a) for a in self.attendance],
             "mentor_answers": [asdict(a) for a in self.answers],
             "burden": self.burden,
         }
+        if self.meetings:  # extensions, only where recaps or surveys are on
+            out["meetings"] = [asdict(m) for m in self.meetings]
+        if self.surveys:
+            out["surveys"] = [asdict(v) for v in self.surveys]
+        return out
 
 
 def report(config: Config, store: Store) -> Report:
@@ -150,6 +178,30 @@ def report(config: Config, store: Store) -> Report:
                 round(statistics.median(h), 1) if h else None,
             )
         )
+    with store.engine.connect() as conn:
+        recaps = conn.execute(select(schema.recaps).order_by(schema.recaps.c.id)).all()
+        scores = conn.execute(
+            select(schema.survey_answers.c.series_id, schema.survey_answers.c.score)
+        ).all()
+    last_recap: dict[tuple[str, int], Any] = {}
+    for rc in recaps:  # the latest recap of a meeting counts
+        last_recap[(rc.series_id, rc.week)] = rc
+    by_series: dict[str, Meetings] = {}
+    for (sid, _), rc in sorted(last_recap.items()):
+        held = by_series.setdefault(sid, Meetings(sid, 0, 0, 0, {}))
+        held.recaps += 1
+        held.happened += rc.happened is True
+        held.not_held += rc.happened is False
+        for e in json.loads(rc.attended):
+            held.came[e] = held.came.get(e, 0) + 1
+    out.meetings = list(by_series.values())
+    votes: dict[str, list[int]] = defaultdict(list)
+    for sid, score in scores:
+        votes[sid].append(score)
+    out.surveys = [
+        Survey(sid, len(v), round(statistics.fmean(v), 2) if len(v) >= SURVEY_MIN else None)
+        for sid, v in sorted(votes.items())
+    ]
     spec, ledger = program_spec(config), store.ledger()
     plan = PlanCache(store).plan(
         spec, ledger, lambda: plan_program(spec, ledger), SystemClock().now()

@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mail.classify import Parsed
-from mail.tokens import sent_ref, verify_token
+from mail.tokens import ReplyToken, sent_ref, series_tag, verify_token
 from service.config.model import Config
+from service.program import series_of
 from service.rhythm import week_start
 
 TOKEN_WEEKS = 6  # how long after its week a reply token is accepted
@@ -81,6 +82,32 @@ def _bounce_verdict(parsed: Parsed, secret: bytes | None) -> Verdict:
             "review", f"a bounce whose proof does not match {original}: forged or altered"
         )
     return Verdict("apply", f"a delivery report for {original}")
+
+
+def _meeting_verdict(
+    config: Config, parsed: Parsed, token: ReplyToken, now: datetime | None
+) -> Verdict:
+    """A recap or a survey answer: from the person it was sent to, about a series of the
+    program, while the token is fresh."""
+    tags = config.derived.get("series_tags")
+    if not isinstance(tags, dict):
+        tags = config.derived["series_tags"] = {series_tag(s.id): s.id for s in series_of(config)}
+    series_id = tags.get(token.series)
+    what = "recap" if token.kind == "recap" else "survey answer"
+    if series_id is None:
+        return Verdict("review", f"a {what} for a meeting no longer in the program")
+    if token_expired(config, token.week, now):
+        return Verdict("review", f"the {what}'s token of week {token.week} has expired")
+    if parsed.sender != token.email:
+        return Verdict(
+            "review",
+            f"a {what} sent from {parsed.sender}, not {token.email} who was asked",
+            token.email,
+            token.week,
+            token.kind,
+            series_id,
+        )
+    return Verdict("apply", f"a {what}", token.email, token.week, token.kind, series_id)
 
 
 def token_expired(config: Config, week: int, now: datetime | None) -> bool:
@@ -147,6 +174,8 @@ def verify(
             "review", "the reply token does not verify (altered, or from another program)"
         )
     mentee = found_token.email
+    if found_token.kind in ("recap", "survey"):
+        return _meeting_verdict(config, parsed, found_token, now)
     if token_expired(config, found_token.week, now):
         return Verdict(
             "review",

@@ -40,6 +40,18 @@ def _table(r: Report, names: dict[str, str]) -> str:
         lines.append(
             f"  {names.get(m.mentor, m.mentor):<28} {m.answered}/{m.forwarded} answered{median}"
         )
+    if r.meetings:
+        lines += ["", "Meetings recapped (held / not held; who came)"]
+        for held in r.meetings:
+            came = ", ".join(f"{names.get(e, e)} {n}" for e, n in held.came.items())
+            lines.append(
+                f"  {held.series:<52} {held.happened} held, {held.not_held} not held; {came}"
+            )
+    if r.surveys:
+        lines += ["", "Surveys (1-5, anonymous: shown from 3 answers)"]
+        for v in r.surveys:
+            avg = f"{v.average:.2f}" if v.average is not None else "hidden (fewer than 3)"
+            lines.append(f"  {v.series:<52} {v.answers} answer(s): {avg}")
     lines += ["", "Burden (hours², the whole plan): the fairness the rotation keeps even"]
     for email, b in sorted(r.burden.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {names.get(email, email):<28} {b:8.2f}")

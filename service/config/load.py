@@ -385,7 +385,13 @@ def _cadences(r: _Reader, raw: object) -> tuple[CheckinCadence, dict[str, Meetin
         if None in (v["every"], v["duration"], v["offset"]):
             continue
         meetings[name] = MeetingCadence(
-            name, v["every"], v["duration"], v["offset"], v["location"] or ""
+            name,
+            v["every"],
+            v["duration"],
+            v["offset"],
+            v["location"] or "",
+            bool(v["recap"]),
+            bool(v["survey"]),
         )
     return checkin, meetings
 
@@ -458,6 +464,8 @@ def _rounds(r: _Reader, raw: list[Any], known: set[str]) -> list[RoundConfig]:
                 v["duration"],
                 v["offset"],
                 v["location"] or "",
+                bool(v["recap"]),
+                bool(v["survey"]),
             )
         )
     return out
@@ -505,11 +513,13 @@ def _phases(r: _Reader, raw: list[Any], cadence_names: set[str]) -> list[Phase]:
                         "an invite series keeps one duration; change every or switch it off",
                     )
                     continue
-                if k == "location":
+                if k in ("location", "recap", "survey"):
                     r.fail(
                         f"{where}.{k}",
-                        "a phase cannot change where a series meets",
-                        "set location on the cadence, the pair or the group",
+                        "a phase cannot change where a series meets"
+                        if k == "location"
+                        else f"a phase cannot switch a series' {k} on or off",
+                        f"set {k} on the cadence, the pair, the group or the round",
                     )
                     continue
                 if k not in allowed:

@@ -82,6 +82,8 @@ class MeetingCadence:
     duration: int  # minutes
     offset: int = 0  # weeks
     location: str = ""  # a video link or a room, for every series of this cadence
+    recap: bool = False  # a recap is asked for after each meeting
+    survey: bool = False  # attendees rate each meeting 1-5, anonymously
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,8 @@ class RoundConfig:
     duration: int  # minutes
     offset: int
     location: str = ""
+    recap: bool = False
+    survey: bool = False
 
 
 @dataclass(frozen=True, slots=True)

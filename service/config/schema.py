@@ -96,6 +96,8 @@ def location(value: object) -> str:
 
 
 LOCATION_HELP = "where it happens: a video link or a room, shown in every invite"
+RECAP_HELP = "after each meeting, the note-taker (or mentor) is asked for a recap, sent to all"
+SURVEY_HELP = "after each meeting, those who came rate it 1-5, anonymously (shown from 3 answers)"
 
 
 PROGRAM = (
@@ -164,6 +166,8 @@ ROUND = (
     Field("duration", f.minutes, "30m", "length of each meeting"),
     Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first round in this week"),
     Field("location", location, "", LOCATION_HELP),
+    Field("recap", f.boolean, False, RECAP_HELP),
+    Field("survey", f.boolean, False, SURVEY_HELP),
 )
 
 AWAY = (
@@ -230,6 +234,8 @@ CALL = (
     Field("duration", f.minutes, "30m", "length of each call"),
     Field("offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first call in this program week"),
     Field("location", location, "", LOCATION_HELP),
+    Field("recap", f.boolean, False, RECAP_HELP),
+    Field("survey", f.boolean, False, SURVEY_HELP),
 )
 
 REVIEW = (
@@ -239,6 +245,8 @@ REVIEW = (
         "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first review in this program week"
     ),
     Field("location", location, "", LOCATION_HELP),
+    Field("recap", f.boolean, False, RECAP_HELP),
+    Field("survey", f.boolean, False, SURVEY_HELP),
 )
 
 GROUP_CADENCE = (
@@ -248,6 +256,8 @@ GROUP_CADENCE = (
         "offset", lambda v: f.weeks(v, allow_zero=True), "0w", "first meeting in this program week"
     ),
     Field("location", location, "", LOCATION_HELP),
+    Field("recap", f.boolean, False, RECAP_HELP),
+    Field("survey", f.boolean, False, SURVEY_HELP),
 )
 
 FIXED_CADENCES = {"checkin": CHECKIN, "call": CALL, "review": REVIEW}

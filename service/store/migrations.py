@@ -75,12 +75,19 @@ def _v5(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE checkins ADD COLUMN nudged_at TIMESTAMP"))
 
 
+def _v6(conn: Connection) -> None:
+    """Meeting recaps and anonymous survey answers."""
+    schema.recaps.create(conn)
+    schema.survey_answers.create(conn)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1),
     (2, _v2),
     (3, _v3),
     (4, _v4),
     (5, _v5),
+    (6, _v6),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -212,3 +212,36 @@ plans = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("data", Text, nullable=False),  # JSON of the occurrences, burdens, components
 )
+
+# What the note-taker (or mentor) wrote after a meeting (v6): whether it happened, who came,
+# the action items (with their owners) and notes; sent on to everyone invited.
+recaps = Table(
+    "recaps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("series_id", String(400), nullable=False),
+    Column("week", Integer, nullable=False),
+    Column("writer", String(320), nullable=False),
+    Column("happened", Boolean),  # None: not said
+    Column("attended", Text, nullable=False),  # JSON list of emails
+    Column("actions", Text, nullable=False),  # JSON [{"owner", "text", "done"}]
+    Column("notes", Text, nullable=False),
+    Column("message_id", String(300), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("distributed_at", UTCDateTime),
+    UniqueConstraint("series_id", "week", "message_id"),
+)
+
+# Anonymous answers to the one-question survey after a meeting (v6): no person is stored,
+# only a keyed hash that stops one person answering twice.
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("series_id", String(400), nullable=False),
+    Column("week", Integer, nullable=False),
+    Column("score", Integer, nullable=False),  # 1-5
+    Column("voter", String(64), nullable=False),  # HMAC(person, series, week): dedupe only
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("series_id", "week", "voter"),
+)

@@ -22,7 +22,9 @@ KINDS = {
     "evaluation",
     "digest",
     "notice",  # extensions of SPEC §5's list: a decline nobody could rebook,
-    "nudge",  # and a mentor's reminder to answer a check-in
+    "nudge",  # and a mentor's reminder to answer a check-in,
+    "recap",  # after a meeting, where recaps are on
+    "survey",  # and the 1-5 question, where surveys are on
 }
 
 

@@ -294,7 +294,9 @@ def test_no_message_id_twice_and_every_email_is_what_spec_5_says(run) -> None:  
         "evaluation",
         "digest",
         "notice",  # extensions of SPEC §5's list: a decline nobody could rebook,
-        "nudge",  # and a mentor's reminder to answer a check-in
+        "nudge",  # and a mentor's reminder to answer a check-in,
+        "recap",  # after a meeting, where recaps are on
+        "survey",  # and the 1-5 question, where surveys are on
     }
     assert kinds["digest"] == 10  # one per program week, the Monday after it
 

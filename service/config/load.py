@@ -519,7 +519,9 @@ def _phases(r: _Reader, raw: list[Any], cadence_names: set[str]) -> list[Phase]:
                         "a phase cannot change where a series meets"
                         if k == "location"
                         else f"a phase cannot switch a series' {k} on or off",
-                        f"set {k} on the cadence, the pair, the group or the round",
+                        "set location on the cadence, the pair or the group"
+                        if k == "location"
+                        else f"set {k} on the cadence or the round",
                     )
                     continue
                 if k not in allowed:

@@ -244,6 +244,20 @@ def test_phases_name_known_cadences_and_cannot_change_a_meeting_length() -> None
     )
 
 
+def test_a_phase_cannot_switch_recaps_or_surveys() -> None:
+    text = (
+        GOOD + '\n[cadences.call]\nevery = "2w"\nrecap = true\n\n[[phases]]\nafter = "8w"\n'
+        "call = { recap = false, survey = true }\n"
+    )
+    lines = errors(text)
+    assert any(
+        "phases[0].call.recap: a phase cannot switch a series' recap on or off "
+        "(set recap on the cadence or the round)" in x
+        for x in lines
+    ), lines
+    assert any("phases[0].call.survey: a phase cannot switch" in x for x in lines)
+
+
 def test_no_crlf_can_hide_in_a_name() -> None:
     [line] = errors(
         GOOD.replace(

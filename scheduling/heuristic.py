@@ -26,6 +26,7 @@ MAX_PASSES = 400  # improving moves per round
 RELIEF_TRIES = 6  # slots tried per hot occurrence in the compound moves
 CHAIN_DEPTH = 3  # how many meetings an ejection chain may move to seat one
 CHAIN_TRIES = 8  # slots tried per level of a chain
+PATIENCE = 3  # re-weighted rounds in a row without a better plan before giving up
 Key = tuple[int, int, int]
 Move = list[tuple[int, int]]
 Keys = tuple[IntArray, IntArray, IntArray]
@@ -337,6 +338,7 @@ def solve_heuristic(
         weights = np.maximum(weights / weights.mean(), 0.05)
     best: list[int] | None = None
     best_key: tuple[int, int, int, int] | None = None
+    stale = 0
     for round_ in range(rounds):
         if round_ == 0 and start is not None:
             search.reset(start)
@@ -347,8 +349,12 @@ def solve_heuristic(
         search.improve()
         k = (sum(1 for c in search.choice if c < 0), *_key(search.burden))
         if best_key is None or k < best_key:
-            best, best_key = list(search.choice), k
+            best, best_key, stale = list(search.choice), k, 0
+        else:
+            stale += 1
         if enough is not None and best_key[0] == 0 and best_key[1] <= enough:
+            break
+        if stale >= PATIENCE:  # the weights keep pointing at plans no better than the best
             break
         top = max(float(search.burden.max(initial=0)), 1.0)
         weights = weights * np.exp(2.0 * (search.burden / top - 1.0))

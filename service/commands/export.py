@@ -11,7 +11,8 @@ from service.config.load import load_config
 from service.emails import SECTION_TITLES
 from service.errors import UsageError
 from service.records import Entry, entries
-from service.store.store import Store, store_exists
+from service.store.location import store_exists
+from service.store.store import Store
 
 
 def _slug(email: str) -> str:

@@ -20,7 +20,8 @@ from service.emails import Mailer, load_templates
 from service.errors import UsageError
 from service.plans import PlanCache
 from service.program import program_spec, program_weeks
-from service.store.store import SeriesState, Store, store_exists
+from service.store.location import store_exists
+from service.store.store import SeriesState, Store
 from service.wiring import secret_of
 
 KINDS = ("checkin", "reminder", "escalation", "forward", "invite", "cancel", "evaluation", "digest")

@@ -13,7 +13,8 @@ from html import escape
 from service.config.load import load_config
 from service.errors import UsageError
 from service.records import Report, report
-from service.store.store import Store, store_exists
+from service.store.location import store_exists
+from service.store.store import Store
 
 
 def _table(r: Report, names: dict[str, str]) -> str:

@@ -7,7 +7,8 @@ import argparse
 from service.config.load import load_config
 from service.errors import UsageError
 from service.records import search
-from service.store.store import Store, store_exists
+from service.store.location import store_exists
+from service.store.store import Store
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -31,15 +30,6 @@ class SeriesState:
     occurrences: dict[int, tuple[str, str, list[str]]]  # week → (start, end, left_out) last sent
     cancelled: bool
     meta: dict[str, Any] = field(default_factory=dict)  # title, attendees, fingerprint
-
-
-def store_exists(url: str) -> bool:
-    """Whether opening `url` would find an existing store (SQLite: the file is there)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return True
-    db = parsed.database
-    return bool(db) and (db == ":memory:" or Path(str(db)).exists())
 
 
 class StoreError(RotaError):

@@ -22,7 +22,8 @@ from service.daemon import HEARTBEAT_SECONDS, INBOX_UNHEALTHY_AFTER, heartbeat_a
 from service.inbound import review_items
 from service.jobs import Jobs
 from service.store import schema
-from service.store.store import Store, store_exists
+from service.store.location import store_exists
+from service.store.store import Store
 from service.wiring import inbox_name
 
 ALIVE = timedelta(seconds=3 * HEARTBEAT_SECONDS)

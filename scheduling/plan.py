@@ -125,7 +125,9 @@ def _seat_key(problem: Problem, choice: Sequence[int]) -> tuple[int, int, int]:
     return (sum(1 for c in choice if c < 0), *_key(problem, choice))
 
 
-def solve(problem: Problem, method: str = "auto", exact_ok: bool = True) -> Solved:
+def solve(
+    problem: Problem, method: str = "auto", exact_ok: bool = True, zero_tried: bool = False
+) -> Solved:
     """Choose one kept slot per occurrence (−1: none left without double-booking someone).
 
     Fast exact methods first (nothing to trade, two people, a star reaching its bound), and
@@ -137,7 +139,7 @@ def solve(problem: Problem, method: str = "auto", exact_ok: bool = True) -> Solv
     """
     if not problem.occs:
         return Solved([], "trivial", True)
-    zero = _zero_cost_choice(problem)
+    zero = None if zero_tried else _zero_cost_choice(problem)
     if zero is not None:
         return Solved(zero, "trivial", True)
     if method == "heuristic":
@@ -296,7 +298,8 @@ def _solve_component(
             others[b].append(raw[a])
         occs = [source.pruned(o, blocking_budget(o, others[i])) for i, o in enumerate(raw)]
         problem = Problem(members, base, occs, conflicts)
-        solved = solve(problem, method, exact_ok)
+        # a zero-cost plan was looked for before pruning (which only takes slots away)
+        solved = solve(problem, method, exact_ok, zero_tried=method != "heuristic")
     occs = problem.occs
     choice = settle_rhythm(problem, solved.choice) if rhythm else solved.choice
     burden = problem.burden(choice)
@@ -500,13 +503,21 @@ def plan_program(
         # spawn, never fork: the caller (a daemon) may hold threads; this process is one of
         # the `workers`
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers - 1,
             mp_context=context,
             initializer=_start_worker,
             initargs=(spec, entries, method),
-        ) as pool:
+        )
+        try:
+            # start the processes now: they build their planners while this one builds its own
+            for _ in range(workers - 1):
+                pool.submit(int)
             return _plan(spec, entries, method, pool, workers - 1, progress)
+        finally:
+            # every task is done (or failed); idle processes exit on their own time, nobody
+            # needs to wait for them to free their memory
+            pool.shutdown(wait=False, cancel_futures=True)
     return _plan(spec, entries, method, None, 1, progress)
 
 

@@ -447,7 +447,11 @@ def _solve_many(
     progress: Progress | None,
     done: list[int],
     total: int,
+    idle: Callable[[dict[int, Outcome]], bool] | None = None,
 ) -> dict[int, Outcome]:
+    """Outcomes of the components `indices`. With a pool, `idle` (given the outcomes so far, in
+    the order they came) is this process's work while it waits for the others; it says
+    whether it did any."""
     out: dict[int, Outcome] = {}
     if pool is None or len(indices) < PARALLEL_MIN_COMPONENTS:
         for i in indices:
@@ -491,6 +495,8 @@ def _solve_many(
             for i in mine:
                 out[i] = planner.solve(i)
                 done[0] += 1
+            collect([f for f in list(running) if f.done()])
+        elif idle is not None and idle(out):
             collect([f for f in list(running) if f.done()])
         else:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -552,7 +558,41 @@ def _plan(
     leading = set(leaders)
     followers = [i for i in range(len(jobs)) if i not in leading]
     done = [0]
-    outcomes = _solve_many(planner, leaders, pool, workers, progress, done, len(leaders))
+    occurrences: dict[str, list[Occurrence]] = {s.id: [] for s in spec.series}
+    bounds = planner.grid.bounds.tolist()
+    built: set[int] = set()
+    following: dict[int, list[int]] = {}
+    for i in followers:
+        following.setdefault(leader[i], []).append(i)
+
+    def build(i: int, outcome: Outcome) -> None:
+        for (s, w), seat in zip(jobs[i].todo, outcome.seats, strict=True):
+            occurrences[s.id].append(_occurrence(s, w, seat, bounds[w]))
+        built.add(i)
+
+    cursor = [0]
+
+    def build_some(solved_so_far: dict[int, Outcome]) -> bool:
+        """While the other processes finish: this process builds the occurrences of what is
+        solved (a component copying a leader only if the leader had nothing blocked), a
+        little at a time, so it hands out the next task soon."""
+        solved = list(solved_so_far)
+        work = 0
+        while cursor[0] < len(solved) and work < 1_000:
+            i = solved[cursor[0]]
+            cursor[0] += 1
+            outcome = solved_so_far[i]
+            build(i, outcome)
+            work += len(jobs[i].todo)
+            if not any(isinstance(x, Blocked) for x in outcome.seats):
+                for j in following.get(i, ()):
+                    build(j, outcome)
+                    work += len(jobs[j].todo)
+        return work > 0
+
+    outcomes = _solve_many(
+        planner, leaders, pool, workers, progress, done, len(leaders), idle=build_some
+    )
     # blocked reasons name people, so components copying a leader that had any are solved anew
     again = [i for i in followers if any(isinstance(x, Blocked) for x in outcomes[leader[i]].seats)]
     outcomes.update(
@@ -560,15 +600,13 @@ def _plan(
     )
     for i in followers:
         outcomes.setdefault(i, outcomes[leader[i]])
-    occurrences: dict[str, list[Occurrence]] = {s.id: [] for s in spec.series}
     for (sid, _), e in planner.fixed.items():
         occurrences[sid].append(_fixed_occurrence(spec_series(spec, sid), e))
     reports: list[ComponentReport] = []
-    bounds = planner.grid.bounds.tolist()
     for i, job in enumerate(jobs):
         outcome = outcomes[i]
-        for (s, w), seat in zip(job.todo, outcome.seats, strict=True):
-            occurrences[s.id].append(_occurrence(s, w, seat, bounds[w]))
+        if i not in built:
+            build(i, outcome)
         reports.append(
             ComponentReport(
                 job.members, outcome.method, outcome.optimal, outcome.worst, outcome.total

@@ -309,6 +309,12 @@ def prune(o: Candidates, budget: int) -> Candidates:
     )
 
 
+# a series' duration and quorum; per member: profile, the zone's offset per week, irregular weeks
+_SeriesFacts = tuple[
+    tuple[object, ...], list[tuple[tuple[object, ...], list[object], frozenset[int]]]
+]
+
+
 class CandidateSource:
     """Candidates of every occurrence of one program, computed once per *regime*.
 
@@ -333,6 +339,7 @@ class CandidateSource:
         self._offsets: dict[str, list[object]] = {}  # zone → per week (see _steady_offset)
         self._regimes: dict[tuple[str, int], tuple[object, ...] | None] = {}
         self._own: dict[str, tuple[tuple[object, ...], str, frozenset[int]]] = {}
+        self._facts: dict[str, _SeriesFacts] = {}
         self._raw: dict[tuple[object, ...], Candidates | None] = {}
         self._pruned: dict[tuple[object, ...], Candidates] = {}
         self.hits = 0
@@ -340,10 +347,13 @@ class CandidateSource:
     def _steady_offset(self, zone: str, week: int) -> object:
         """The zone's UTC offset if it holds all week (with a day's margin); otherwise the week
         itself, since candidates then follow that week's own changes."""
+        return self._zone_offsets(zone)[week]
+
+    def _zone_offsets(self, zone: str) -> list[object]:
         found = self._offsets.get(zone)
         if found is None:
             found = self._offsets[zone] = self._zone_weeks(zone)
-        return found[week]
+        return found
 
     def _zone_weeks(self, zone: str) -> list[object]:
         """_steady_offset of every week of the program, for one zone, at once."""
@@ -368,28 +378,64 @@ class CandidateSource:
             self._regimes[key] = self._regime(series, week)
         return self._regimes[key]
 
+    def regimes(self, series: Series, weeks: Sequence[int]) -> list[tuple[object, ...] | None]:
+        """`regime` of each of `weeks`, for one series (the same, with less overhead)."""
+        head, members = self._series_facts(series)
+        program = self._zone_offsets(self.zone)
+        known = self._regimes
+        out: list[tuple[object, ...] | None] = []
+        for week in weeks:
+            key = (series.id, week)
+            if key in known:
+                out.append(known[key])
+                continue
+            found: tuple[object, ...] | None = None
+            if not any(week in irregular for _, _, irregular in members):
+                parts: list[object] = [*head, program[week]]
+                for profile, offsets, _ in members:
+                    parts += (profile, offsets[week])
+                found = tuple(parts)
+            known[key] = found
+            out.append(found)
+        return out
+
     def _regime(self, series: Series, week: int) -> tuple[object, ...] | None:
-        parts: list[object] = [series.duration, series.quorum, self._steady_offset(self.zone, week)]
-        for email in series.members:
-            own = self._own.get(email)
-            if own is None:
-                own = self._own[email] = self._person_facts(email)
-            profile, zone, irregular = own
+        head, members = self._series_facts(series)
+        parts: list[object] = [*head, self._zone_offsets(self.zone)[week]]
+        for profile, offsets, irregular in members:
             if week in irregular:  # away or already booked around this week
                 return None
-            parts += [profile, self._steady_offset(zone, week)]
+            parts += (profile, offsets[week])
         return tuple(parts)
+
+    def _series_facts(self, series: Series) -> _SeriesFacts:
+        """What a series' regime is made of in every week, gathered once per series."""
+        found = self._facts.get(series.id)
+        if found is None:
+            members = []
+            for email in series.members:
+                own = self._own.get(email)
+                if own is None:
+                    own = self._own[email] = self._person_facts(email)
+                profile, zone, irregular = own
+                members.append((profile, self._zone_offsets(zone), irregular))
+            found = self._facts[series.id] = ((series.duration, series.quorum), members)
+        return found
 
     def _person_facts(self, email: str) -> tuple[tuple[object, ...], str, frozenset[int]]:
         """A person's profile, zone, and the weeks their away periods or fixed meetings touch."""
         p = self.people[email]
+        busy = self.busy.get(email, ())
+        if not p.away and not busy:
+            return (p.profile(), p.miss_cost), p.zone, frozenset()
         grid = self.model.grid
+        bounds = grid.bounds.tolist()
         weeks = set()
         for w in range(grid.weeks):
             if p.away and _away_in_week(p, grid, w, margin=1):
                 weeks.add(w)
-            first, last = grid.bounds[w] - DAY, grid.bounds[w + 1] + DAY
-            if any(first < b_end and b_start < last for b_start, b_end in self.busy.get(email, ())):
+            first, last = bounds[w] - DAY, bounds[w + 1] + DAY
+            if any(first < b_end and b_start < last for b_start, b_end in busy):
                 weeks.add(w)
         return (p.profile(), p.miss_cost), p.zone, frozenset(weeks)
 

@@ -10,6 +10,7 @@ those and carries their burden, so re-planning mid-program continues the rotatio
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -263,11 +264,16 @@ def _component_shape(
         tuple(base.tolist()),
         tuple(tuple(index[m] for m in s.members) for s in series),
     ]
-    for s, w in todo:
-        regime = source.regime(s, w)
-        if regime is None:
+    weeks: dict[str, list[int]] = {}
+    by_id: dict[str, Series] = {}
+    for s, w in todo:  # grouped by series, in todo order
+        weeks.setdefault(s.id, []).append(w)
+        by_id[s.id] = s
+    for sid, ws in weeks.items():
+        regimes = source.regimes(by_id[sid], ws)
+        if any(r is None for r in regimes):
             return None
-        parts.append((position[s.id], w, regime))
+        parts += [(position[sid], w, r) for w, r in zip(ws, regimes, strict=True)]
     return tuple(parts)
 
 
@@ -427,6 +433,7 @@ _WORKER: _Planner | None = None  # a worker process's own planner, built once
 def _start_worker(spec: ProgramSpec, entries: Sequence[LedgerEntry], method: str) -> None:
     """Worker process start: rebuild the planner (deterministic) once, for all its tasks."""
     global _WORKER
+    gc.disable()  # as in plan_program; this process lives for one plan
     _WORKER = _Planner(spec, entries, method, shapes=False)
 
 
@@ -516,6 +523,24 @@ def plan_program(
     `workers` (processes sharing a large program's components) is. `progress` is told how
     many of the components are solved, now and then."""
     entries = list(ledger)
+    # the planner makes millions of small objects and no reference cycles worth collecting:
+    # the cycle collector would only walk them again and again (a tenth of a large plan)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan_with(spec, entries, method, workers, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _plan_with(
+    spec: ProgramSpec,
+    entries: list[LedgerEntry],
+    method: str,
+    workers: int,
+    progress: Progress | None,
+) -> Plan:
     big = sum(len(s.weeks) for s in spec.series) >= PARALLEL_MIN_OCCURRENCES
     if workers > 1 and big:
         # spawn, never fork: the caller (a daemon) may hold threads; this process is one of

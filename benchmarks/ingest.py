@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -32,6 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 CORPUS = ROOT / "tests" / "corpus" / "replies"
 SECRET = b"benchmark secret, not a real one"
+WEEK = 3  # the replies answer this week's prompt, read the day after it went out
+
+
+def week_friday(starts: date) -> datetime:
+    """Friday of program week WEEK (a reply token is good only once its week has begun)."""
+    monday = starts - timedelta(days=starts.weekday()) + timedelta(weeks=WEEK)
+    return datetime.combine(monday + timedelta(days=4), time_of_day(12), tzinfo=UTC)
 
 
 def replies(count: int) -> list[bytes]:
@@ -42,7 +50,7 @@ def replies(count: int) -> list[bytes]:
 
     config = load_config(example_config())
     prompt = Mailer(config, load_templates(config), SECRET).checkin(
-        "ana@example.org", 3, datetime(2026, 3, 20, tzinfo=UTC)
+        "ana@example.org", WEEK, week_friday(config.program.starts)
     )
     token = prompt.reply_to[0].email.encode()
     styles = [
@@ -112,7 +120,7 @@ def run_ingest(count: int, port: int, user: str) -> dict[str, float]:
             store,
             Inbound(config, store, SECRET),
             box,
-            ManualClock(datetime(2026, 3, 21, tzinfo=UTC)),
+            ManualClock(week_friday(config.program.starts) + timedelta(days=1)),
             "imap",
         )
         t = time.perf_counter()

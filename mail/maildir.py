@@ -120,6 +120,10 @@ class MaildirInbox:
     async def fetch(self, uids: list[int]) -> dict[int, bytes]:
         return {uid: self._names[uid].read_bytes() for uid in uids}
 
+    async def move_many(self, uids: list[int], where: str) -> None:
+        for uid in uids:
+            await self.move(uid, where)
+
     async def move(self, uid: int, where: str) -> None:
         source = self._names[uid]
         target = self.root / ("review" if where == "review" else "processed") / source.name
@@ -203,6 +207,10 @@ class DatedMaildirInbox:
 
     async def move(self, uid: int, where: str) -> None:
         self.handled[uid] = where
+
+    async def move_many(self, uids: list[int], where: str) -> None:
+        for uid in uids:
+            self.handled[uid] = where
 
     def note(self, uid: int, reason: str) -> None:
         self.notes[uid] = reason

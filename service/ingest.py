@@ -36,6 +36,7 @@ class Inbox(Protocol):
     async def list_new(self, after_uid: int) -> list[tuple[int, int]]: ...
     async def fetch(self, uids: list[int]) -> dict[int, bytes]: ...
     async def move(self, uid: int, where: str) -> None: ...
+    async def move_many(self, uids: list[int], where: str) -> None: ...
     async def wait_for_mail(self, seconds: float) -> bool: ...
 
 
@@ -99,14 +100,19 @@ class Ingester:
                 small = [uid for uid, size in batch if size <= self.inbound.limits.max_bytes]
                 bodies = await self.inbox.fetch(small)
                 crash_point("ingest.after_fetch")
+                folders: dict[str, list[int]] = {}
                 for uid, size in batch:
                     outcome = await self._handle(uid, size, bodies.get(uid))
                     crash_point("ingest.after_commit")
                     if outcome.folder == "review" and hasattr(self.inbox, "note"):
                         self.inbox.note(uid, outcome.reason)
-                    await self.inbox.move(uid, outcome.folder)
-                    self._remember(uid)
+                    folders.setdefault(outcome.folder, []).append(uid)
                     report.outcomes.append(outcome)
+                # every message of the batch is recorded; filed together (a crash before
+                # this leaves them in the inbox, read again and known as duplicates)
+                for folder, uids in folders.items():
+                    await self.inbox.move_many(uids, folder)
+                self._remember(max(uid for uid, _ in batch))
         except Exception:
             self.connected = False
             await self.inbox.close()

@@ -20,7 +20,7 @@ from service.clock import ManualClock
 from service.config.model import Config
 from service.emails import Mailer, load_templates
 from service.inbound import Inbound
-from service.ingest import Ingester
+from service.ingest import FETCH_BATCH, Ingester
 from service.store import schema
 from service.store.store import Store
 from tests.support.configs import P, Program
@@ -273,6 +273,41 @@ async def test_without_move_the_copy_store_expunge_path_is_used(
     report = await ingester(program, store, box).run_once()
     assert report.count("recorded") == 1
     assert (count(d, user, "INBOX"), count(d, user, "Rota/Processed")) == (0, 1)
+
+
+async def test_a_backlog_is_filed_batch_by_batch_each_message_where_it_belongs(
+    dovecot: Dovecot, dovecot_without_move: Dovecot, program: Config, tmp_path: Path
+) -> None:
+    """Messages are filed a batch at a time (one command per folder: a MOVE per message made
+    a large backlog quadratic on the server), with MOVE and with COPY/STORE/EXPUNGE."""
+    for n, d in enumerate((dovecot, dovecot_without_move)):
+        user = d.user()
+        messages = [
+            reply(
+                program,
+                2,
+                f"## What I Accomplished\n- Item {i}\n",
+                sender="mallory@evil.example" if i % 7 == 3 else "ana@example.org",
+                mid=f"backlog{i}",
+            )
+            for i in range(2 * FETCH_BATCH + 5)
+        ]
+        append(d, user, *messages)
+        store = Store(f"sqlite:///{tmp_path / f'b{n}.db'}")
+        ing = ingester(program, store, ImapInbox(settings(d, user)))
+        report = await ing.run_once()
+        forged = sum(1 for i in range(len(messages)) if i % 7 == 3)
+        assert (report.count("recorded"), report.count("review")) == (
+            len(messages) - forged,
+            forged,
+        )
+        assert (
+            count(d, user, "INBOX"),
+            count(d, user, "Rota/Processed"),
+            count(d, user, "Rota/Review"),
+        ) == (0, len(messages) - forged, forged)
+        assert (await ing.run_once()).outcomes == []  # nothing read twice
+        await ing.inbox.close()
 
 
 async def test_an_oversized_message_goes_to_review_unread(

@@ -104,13 +104,18 @@ def _regime_weeks(
     seen: dict[tuple[object, ...], int] = {}
     for w in weeks:
         monday = week_monday(config, w)
-        key = tuple(
-            ZoneInfo(p.timezone).utcoffset(datetime.combine(monday + timedelta(days=d), time(12)))
-            for p in people
-            for d in range(-1, 8)
-        )
+        key = tuple(_week_offsets(p.timezone, monday) for p in people)
         seen.setdefault(key, w)
     return sorted(seen.values())
+
+
+@lru_cache(maxsize=65536)
+def _week_offsets(zone: str, monday: date) -> tuple[timedelta | None, ...]:
+    """The zone's UTC offset at noon of each day around the week of `monday`."""
+    tz = ZoneInfo(zone)
+    return tuple(
+        tz.utcoffset(datetime.combine(monday + timedelta(days=d), time(12))) for d in range(-1, 8)
+    )
 
 
 def _together(config: Config, people: Sequence[PersonConfig], s: Series, week: int) -> int:
@@ -155,9 +160,9 @@ def never_meeting(config: Config) -> list[Finding]:
             continue
         members = [people[m] for m in s.members]
         weeks = _regime_weeks(config, members, s.weeks)
-        best = max(_together(config, members, s, w) for w in weeks)
-        if best >= s.quorum:
+        if any(_together(config, members, s, w) >= s.quorum for w in weeks):
             continue
+        best = max(_together(config, members, s, w) for w in weeks)
         where = ", ".join(
             f"{p.name} ({p.timezone}, available {_hm(p.available.start)}-{_hm(p.available.end)})"
             for p in members

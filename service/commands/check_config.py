@@ -18,6 +18,9 @@ from service.program import program_weeks
 
 def warnings(config: Config, path: str) -> list[str]:
     """`FILE:LINE: pairs[i]: warning: …` for every series that can never meet."""
+    findings = never_meeting(config)
+    if not findings:
+        return []
     try:
         lines = key_lines(Path(path).read_text(encoding="utf-8"))
     except OSError:
@@ -29,7 +32,7 @@ def warnings(config: Config, path: str) -> list[str]:
     for j, g in enumerate(config.groups):
         where[f"group/{g.name}"] = f"groups[{j}]"
     out = []
-    for f in never_meeting(config):
+    for f in findings:
         key = where.get(f.series_id, f.series_id)
         out.append(f"{path}:{line_of(lines, key)}: {key}: warning: {f.message} ({f.hint})")
     return out

@@ -95,14 +95,20 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@lru_cache(maxsize=1024)
+def _loads(name: str) -> bool:
+    """Whether the zone's data loads (once per name: ZoneInfo keeps only a few strongly)."""
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
 def zone(value: object) -> str:
     raw = text(value)
-    if raw in _zones():
-        try:
-            ZoneInfo(raw)
-            return raw
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    if raw in _zones() and _loads(raw):
+        return raw
     hint = suggest(raw, sorted(_zones())) or "use an IANA name such as 'Europe/Lisbon'"
     if re.match(r"^(UTC|GMT)?\s*[+-]\d", raw):
         hint = (

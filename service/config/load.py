@@ -59,9 +59,18 @@ class ConfigError(Exception):
 
 
 class _Reader:
-    def __init__(self, lines: dict[str, int]) -> None:
-        self.lines = lines
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: dict[str, int] | None = None
         self.issues: list[Issue] = []
+
+    @property
+    def lines(self) -> dict[str, int]:
+        """Line of every key path: scanned only when an error needs one (a 17,000-person
+        config takes seconds to scan, and a good config needs none)."""
+        if self._lines is None:
+            self._lines = key_lines(self.text)
+        return self._lines
 
     def fail(self, path: str, message: str, hint: str = "") -> None:
         self.issues.append(Issue(line_of(self.lines, path), path, message, hint))
@@ -638,7 +647,7 @@ def parse_config(text: str, path: Path, display: str | None = None) -> Config:
         raise ConfigError(
             shown, [Issue(1, "syntax", "values nested too deep", "this is not a Rota config")]
         ) from None
-    r = _Reader(key_lines(text))
+    r = _Reader(text)
     for key in data:
         if key not in s.TOP:
             r.fail(key, "unknown key", f.suggest(key, s.TOP) or f"known tables: {', '.join(s.TOP)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,14 @@ def utc_z(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=1024)
+def zone_info(name: str) -> ZoneInfo:
+    """ZoneInfo keeps only a few zones strongly: a large plan reloaded them from disk."""
+    return ZoneInfo(name)
+
+
 def local_iso(dt: datetime, zone: str) -> str:
-    return dt.astimezone(ZoneInfo(zone)).isoformat()
+    return dt.astimezone(zone_info(zone)).isoformat()
 
 
 def occurrence_json(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from scheduling.model import Plan, cost_to_hours2
+from service.render.plan_json import zone_info
 from service.render.view import PlanView
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -54,7 +55,7 @@ def render_table(plan: Plan, view: PlanView, names: dict[str, str]) -> str:
             utc = o.start.astimezone(ZoneInfo("UTC"))
             cells = []
             for m in s.members:
-                loc = o.start.astimezone(ZoneInfo(zones[m]))
+                loc = o.start.astimezone(zone_info(zones[m]))
                 text = f"{_DAYS[loc.weekday()]} {loc:%H:%M}"
                 cost = cost_to_hours2(o.cost.get(m, 0))
                 if m in o.left_out:

@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     names = {p.email: p.name for p in config.people}
     # each format's renderer loads only when asked for (iCalendar's is slow to import)
     if args.format == "json":
-        from service.render.plan_json import render_json
+        from service.render.plan_json import write_json
 
-        sys.stdout.write(render_json(plan, view))
+        write_json(plan, view, sys.stdout)
     elif args.format == "ics":
         from service.render.plan_ics import export_stamp, render_ics
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from scheduling.model import Occurrence, Plan, cost_to_hours2
@@ -80,5 +80,17 @@ def plan_json(plan: Plan, view: PlanView) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan, view: PlanView) -> str:
-    return json.dumps(plan_json(plan, view), indent=2, ensure_ascii=False) + "\n"
+def write_json(plan: Plan, view: PlanView, out: TextIO) -> None:
+    """The plan as SPEC §4 JSON, written a megabyte at a time: a 10,000-pair plan is 90 MB of
+    text, which need not also be held whole in memory (and again as bytes) on its way out."""
+    pending: list[str] = []
+    size = 0
+    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(plan_json(plan, view)):
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 20:
+            out.write("".join(pending))
+            pending.clear()
+            size = 0
+    pending.append("\n")
+    out.write("".join(pending))

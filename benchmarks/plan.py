@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/plan.py              # 1k, 5k, 10k pairs + 100 groups of 8, 26 weeks
     .venv/bin/python benchmarks/plan.py --quality 50 # and 50 small instances against the exact optimum
     .venv/bin/python benchmarks/plan.py --realistic 10 --sizes 0   # only realistic programs
+    .venv/bin/python benchmarks/plan.py --cli 10000 --sizes 0      # a config file, through the CLI
 
 --realistic N writes N realistic programs of each size (8, 20, 35, 50 people: seven time
 zones, pairs, two overlapping circles with a quorum, phases; benchmarks/programs.py) and times
@@ -270,6 +271,41 @@ def realistic_programs(n: int, sizes: tuple[int, ...] = (8, 20, 35, 50)) -> None
         )
 
 
+def cli_program(pairs: int) -> None:
+    """`rota check-config` and `rota plan --format json` on a config file of `pairs` pairs and
+    a circle per 100 pairs, each as a user runs it: wall time and peak memory of the command
+    (its largest process)."""
+    import tempfile
+    from datetime import date as day
+
+    from benchmarks.daemon import generate as generate_config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.toml"
+        program = generate_config(pairs, 26, day(2026, 3, 2))
+        path.write_text(program.toml())
+        rota = [sys.executable, "-m", "service.cli"]
+        for what in (["check-config"], ["plan", "--format", "json"]):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            t = time.perf_counter()
+            with open(Path(tmp) / "out", "wb") as out:
+                subprocess.run(
+                    [*rota, what[0], "-c", str(path), *what[1:]],
+                    stdout=out,
+                    stderr=subprocess.DEVNULL,
+                    check=True,
+                    cwd=tmp,
+                )
+            took = time.perf_counter() - t
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            size = (Path(tmp) / "out").stat().st_size
+            print(
+                f"rota {' '.join(what)} on {pairs} pairs ({path.stat().st_size / 1e6:.1f} MB "
+                f"config): {took:.2f} s, peak {max(peak, before) / 1024:.0f} MB, "
+                f"{size / 1e6:.1f} MB out"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000")
@@ -282,7 +318,14 @@ def main() -> None:
     parser.add_argument(
         "--realistic", type=int, default=0, help="realistic programs per size (0: skip)"
     )
+    parser.add_argument(
+        "--cli", type=int, default=0, help="pairs in a config file timed through the CLI"
+    )
     args = parser.parse_args()
+    if args.cli:
+        cli_program(args.cli)
+        if args.sizes == "0":
+            return
     if args.realistic:
         realistic_programs(args.realistic)
         if args.sizes == "0":

@@ -485,27 +485,20 @@ class Jobs:
         ev = next((e for e in self.config.evaluations if e.name == name), None)
         if ev is None or mentee not in self.people:
             return
-        if now > at + timedelta(days=7):
-            if work_key("evaluation", mentee, name) in self.work.failures:
-                raise Stale(f"a week passed while it kept failing: {mentee} got no evaluation")
-            return
-        week = evaluation_week(self.config, ev.on)
-        with self.store.engine.begin() as conn:
-            if self._prompted(conn, "evaluation", mentee, week, name) is not None:
-                return
-            send_at = deliverable(self.people[mentee], now)
-            out = self.mailer.evaluation(mentee, name, ev.headings, week, send_at)
-            conn.execute(
-                schema.prompts.insert().values(
-                    kind="evaluation",
-                    mentee=mentee,
-                    week=week,
-                    name=name,
-                    message_id=out.message_id,
-                    sent_at=send_at,
-                )
-            )
-            self._queue(conn, out, now, week=week)
+        self._evaluation_prompt(
+            now,
+            at,
+            mentee,
+            ev.on,
+            name,
+            kind="evaluation",
+            work="evaluation",
+            recipient=mentee,
+            failed=f"{mentee} got no evaluation",
+            build=lambda week, send_at: self.mailer.evaluation(
+                mentee, name, ev.headings, week, send_at
+            ),
+        )
 
     def _mentor_evaluation(self, now: datetime, at: datetime, mentee: str, name: str) -> None:
         """The mentor's evaluation of one mentee (on the mentor's own workday)."""
@@ -513,19 +506,50 @@ class Jobs:
         mentor = self.mentor_of.get(mentee)
         if ev is None or not ev.mentors or mentor is None or mentor not in self.people:
             return
+        self._evaluation_prompt(
+            now,
+            at,
+            mentee,
+            ev.on,
+            name,
+            kind="mentor-evaluation",
+            work="mentor_evaluation",
+            recipient=mentor,
+            failed=f"no evaluation to {mentor}",
+            build=lambda week, send_at: self.mailer.mentor_evaluation(
+                mentee, name, ev.mentor_headings, week, send_at
+            ),
+        )
+
+    def _evaluation_prompt(
+        self,
+        now: datetime,
+        at: datetime,
+        mentee: str,
+        on: date,
+        name: str,
+        *,
+        kind: str,
+        work: str,
+        recipient: str,
+        failed: str,
+        build: Callable[[int, datetime], Outgoing],
+    ) -> None:
+        """One evaluation email about `mentee` to `recipient` (on their workday), once, and
+        not at all a week after it was due (unless it kept failing: then that is said)."""
         if now > at + timedelta(days=7):
-            if work_key("mentor_evaluation", mentee, name) in self.work.failures:
-                raise Stale(f"a week passed while it kept failing: no evaluation to {mentor}")
+            if work_key(work, mentee, name) in self.work.failures:
+                raise Stale(f"a week passed while it kept failing: {failed}")
             return
-        week = evaluation_week(self.config, ev.on)
+        week = evaluation_week(self.config, on)
         with self.store.engine.begin() as conn:
-            if self._prompted(conn, "mentor-evaluation", mentee, week, name) is not None:
+            if self._prompted(conn, kind, mentee, week, name) is not None:
                 return
-            send_at = deliverable(self.people[mentor], now)
-            out = self.mailer.mentor_evaluation(mentee, name, ev.mentor_headings, week, send_at)
+            send_at = deliverable(self.people[recipient], now)
+            out = build(week, send_at)
             conn.execute(
                 schema.prompts.insert().values(
-                    kind="mentor-evaluation",
+                    kind=kind,
                     mentee=mentee,
                     week=week,
                     name=name,

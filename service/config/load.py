@@ -274,25 +274,14 @@ def _groups(
         if name in names:
             r.fail(f"{path}.name", f"duplicate group name '{name}'", "give each group its own name")
         names.add(name)
-        members: list[str] = []
         raw_members = v["members"]
-        if raw_members is not None and not isinstance(raw_members, list):
-            r.fail(f"{path}.members", "expected a list of emails", 'members = ["a@example.org", …]')
-            raw_members = []
-        for j, m in enumerate(raw_members or []):
-            try:
-                email = f.email(m)
-            except f.Invalid as bad:
-                r.fail(f"{path}.members[{j}]", bad.message, bad.hint)
-                continue
-            if _person_ref(r, f"{path}.members[{j}]", email, known) is None:
-                continue
-            if email in members:
-                r.fail(
-                    f"{path}.members[{j}]", f"'{email}' is listed twice", "list each member once"
-                )
-                continue
-            members.append(email)
+        members = _emails(
+            r, raw_members, f"{path}.members", known, 'members = ["a@example.org", …]', "member"
+        )
+        # given but empty (or not a list at all): say so, beside any other issue
+        no_members = raw_members is not None and (
+            not isinstance(raw_members, list) or not raw_members
+        )
         cadence = v["cadence"]
         if cadence is None:
             if len(group_cadences) == 1:
@@ -321,7 +310,7 @@ def _groups(
             cadence = None
         quorum = _quorum(r, v["quorum"], f"{path}.quorum", len(members))
         if name is None or cadence is None or not members:
-            if name is not None and raw_members is not None and not members and not raw_members:
+            if name is not None and not members and no_members:
                 r.fail(f"{path}.members", "a group needs members")
             continue
         roles = tuple(v["roles"] or ())
@@ -405,11 +394,19 @@ def _cadences(r: _Reader, raw: object) -> tuple[CheckinCadence, dict[str, Meetin
     return checkin, meetings
 
 
-def _emails(r: _Reader, raw: object, path: str, known: set[str]) -> list[str]:
+def _emails(
+    r: _Reader,
+    raw: object,
+    path: str,
+    known: set[str],
+    example: str = 'e.g. ["a@example.org", "b@example.org"]',
+    each: str = "person",
+) -> list[str]:
+    """A list of known people's emails, each once (every problem an issue at its index)."""
     if raw is None:
         return []
     if not isinstance(raw, list):
-        r.fail(path, "expected a list of emails", 'e.g. ["a@example.org", "b@example.org"]')
+        r.fail(path, "expected a list of emails", example)
         return []
     out: list[str] = []
     for j, m in enumerate(raw):
@@ -421,7 +418,7 @@ def _emails(r: _Reader, raw: object, path: str, known: set[str]) -> list[str]:
         if _person_ref(r, f"{path}[{j}]", email, known) is None:
             continue
         if email in out:
-            r.fail(f"{path}[{j}]", f"'{email}' is listed twice", "list each person once")
+            r.fail(f"{path}[{j}]", f"'{email}' is listed twice", f"list each {each} once")
             continue
         out.append(email)
     return out

@@ -374,12 +374,12 @@ class CandidateSource:
     def regime(self, series: Series, week: int) -> tuple[object, ...] | None:
         """What this occurrence's candidates depend on, or None when they are its own."""
         key = (series.id, week)
-        if key not in self._regimes:
-            self._regimes[key] = self._regime(series, week)
-        return self._regimes[key]
+        if key in self._regimes:
+            return self._regimes[key]
+        return self.regimes(series, [week])[0]
 
     def regimes(self, series: Series, weeks: Sequence[int]) -> list[tuple[object, ...] | None]:
-        """`regime` of each of `weeks`, for one series (the same, with less overhead)."""
+        """`regime` of each of `weeks` of one series (computed once each, then kept)."""
         head, members = self._series_facts(series)
         program = self._zone_offsets(self.zone)
         known = self._regimes
@@ -398,15 +398,6 @@ class CandidateSource:
             known[key] = found
             out.append(found)
         return out
-
-    def _regime(self, series: Series, week: int) -> tuple[object, ...] | None:
-        head, members = self._series_facts(series)
-        parts: list[object] = [*head, self._zone_offsets(self.zone)[week]]
-        for profile, offsets, irregular in members:
-            if week in irregular:  # away or already booked around this week
-                return None
-            parts += (profile, offsets[week])
-        return tuple(parts)
 
     def _series_facts(self, series: Series) -> _SeriesFacts:
         """What a series' regime is made of in every week, gathered once per series."""
